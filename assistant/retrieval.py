@@ -1,0 +1,165 @@
+"""Hybrid retrieval: BM25 over jieba tokens + dense search in Chroma, fused by reciprocal rank.
+
+Language-aware: for an English question the Chinese BM25 only sees the glossary's translation
+of its words (at a lower weight); dense search carries it (USE puts zh and en in one space).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .lexicon import Lexicon
+from .records import Clause, Hit, Notice
+from .store import Store, clause_id
+
+
+@dataclass
+class ScoredSentence:
+    index: int
+    text: str
+    score: float
+
+
+@dataclass
+class ClauseIndex:
+    """BM25 over clauses (title + body, without the units bracket) and per-sentence lexical scoring."""
+
+    notices: list[Notice]
+    lexicon: Lexicon
+    keys: list[tuple[str, int]] = field(default_factory=list)
+    _sentence_tokens: dict[tuple[str, int], list[set[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import bm25s
+
+        corpus = []
+        for n in self.notices:
+            for c in n.clauses:
+                self.keys.append((n.doc_id, c.number))
+                corpus.append(self.lexicon.zh_tokens(c.title + "。" + "".join(c.sentences)) or [""])
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(corpus, show_progress=False)
+        df: dict[str, int] = {}
+        for toks in corpus:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        n_docs = len(corpus)
+        self.idf = {t: math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.clauses = {(n.doc_id, c.number): c for n in self.notices for c in n.clauses}
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        known = [t for t in tokens if t in self.bm25.vocab_dict]
+        if not known:
+            return np.zeros(len(self.keys))
+        return self.bm25.get_scores(known)
+
+    def sentence_scores(self, key: tuple[str, int], tokens: list[str]) -> list[float]:
+        """IDF-weighted share of the question's tokens found in each sentence of a clause."""
+        if key not in self._sentence_tokens:
+            clause = self.clauses[key]
+            self._sentence_tokens[key] = [set(self.lexicon.zh_tokens(s)) for s in clause.sentences]
+        q = set(tokens)
+        total = sum(self.idf.get(t, 0.0) for t in q) or 1.0
+        return [sum(self.idf.get(t, 0.0) for t in q & st) / total for st in self._sentence_tokens[key]]
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over our clause index; `rank()` is the typed entry point the assistant uses."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: ClauseIndex
+    store: Store
+    rrf_k: int = 60
+    k: int = 3
+    dense_depth: int = 40  # clause + sentence documents fetched from Chroma
+    bm25_weight: dict = {"zh": 1.5, "en": 0.5}
+    expansion_weight: float = 0.5
+    carried_weight: float = 1.0
+    fusion: str = "relative"  # or "rrf"
+
+    def embed(self, text: str) -> list[float]:
+        return self.store.embeddings.embed_query(text)
+
+    def bm25_tokens(self, text: str, lang: str) -> list[str]:
+        """The question's own tokens (none for English) followed by its glossary expansion, deduplicated."""
+        lex = self.index.lexicon
+        own = lex.zh_tokens(text) if lang == "zh" else []
+        expanded = [t for term in lex.expand(text) for t in lex.zh_tokens(term)]
+        return list(dict.fromkeys(own + expanded))
+
+    def bm25_scores(self, text: str, lang: str) -> np.ndarray:
+        lex = self.index.lexicon
+        own = list(dict.fromkeys(lex.zh_tokens(text))) if lang == "zh" else []
+        expanded = [t for t in dict.fromkeys(t for term in lex.expand(text) for t in lex.zh_tokens(term)) if t not in own]
+        scores = self.index.scores(own)
+        if expanded:
+            scores = scores + self.expansion_weight * self.index.scores(expanded)
+        return scores
+
+    def dense_similarities(self, vector: list[float]) -> dict[tuple[str, int], float]:
+        """Best cosine similarity per clause, over the clause document and its sentences."""
+        best: dict[tuple[str, int], float] = {}
+        for h in self.store.dense(vector, self.dense_depth):
+            key = (h.doc_id, h.clause)
+            if h.similarity > best.get(key, -1.0):
+                best[key] = h.similarity
+        return best
+
+    def rank(self, text: str, lang: str, vector: list[float] | None = None, carried: tuple[str, int] | None = None,
+             k: int | None = None) -> list[Hit]:
+        """Fuse the BM25 and dense rankings (plus a clause carried over from the previous turn).
+
+        fusion="relative" (default): min-max normalise each ranker's scores and add them with weights,
+        so a clause that BM25 finds far ahead of the rest keeps that margin; fusion="rrf": reciprocal
+        rank fusion, which only looks at ranks.
+        """
+        k = k or self.k
+        bm25 = self.bm25_scores(text, lang)
+        rankers: dict[str, dict[tuple[str, int], float]] = {
+            "bm25": {self.index.keys[i]: float(bm25[i]) for i in np.flatnonzero(bm25 > 0)}}
+        best_sim = self.dense_similarities(vector) if vector is not None else {}
+        rankers["dense"] = best_sim
+        weights = {"bm25": self.bm25_weight[lang], "dense": 1.0, "carried": self.carried_weight}
+        if carried is not None:
+            rankers["carried"] = {carried: 1.0}
+
+        fused: dict[tuple[str, int], float] = {}
+        ranks: dict[tuple[str, int], dict[str, int]] = {}
+        for name, scores in rankers.items():
+            ordered = sorted(scores, key=lambda key: (-scores[key], key))
+            if not ordered:
+                continue
+            hi, lo = scores[ordered[0]], min(scores.values())
+            for r, key in enumerate(ordered, start=1):
+                ranks.setdefault(key, {})[name] = r
+                if self.fusion == "rrf":
+                    part = 1.0 / (self.rrf_k + r)
+                else:
+                    part = (scores[key] - lo) / (hi - lo) if hi > lo else 1.0
+                fused[key] = fused.get(key, 0.0) + weights[name] * part
+        top = sorted(fused, key=lambda key: (-fused[key], key))[:k]
+        return [Hit(key[0], key[1], fused[key], ranks[key], best_sim.get(key, 0.0)) for key in top]
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        from .lexicon import is_chinese
+
+        lang = "zh" if is_chinese(query) else "en"
+        hits = self.rank(query, lang, self.embed(query))
+        docs = []
+        for h in hits:
+            c: Clause = self.index.clauses[(h.doc_id, h.clause)]
+            docs.append(Document(
+                id=clause_id(h.doc_id, h.clause),
+                page_content=c.text,
+                metadata={"doc_id": h.doc_id, "clause": h.clause, "title": c.title, "units": list(c.units),
+                          "score": h.score, "ranks": h.ranks, "similarity": h.similarity},
+            ))
+        return docs

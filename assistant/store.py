@@ -1,0 +1,207 @@
+"""The Chroma store: one cosine collection holding each clause and each of its sentences.
+
+Clause documents carry the retrieval signal for the whole measure; sentence documents let dense
+search find the one sentence a question is about and let the answer pick what to quote.
+A manifest (corpus hash + embedder id + schema) decides when the store must be rebuilt.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from langchain_core.embeddings import Embeddings
+
+from .config import Settings
+from .records import Notice
+
+log = logging.getLogger(__name__)
+SCHEMA = 1
+BATCH = 2000
+
+
+class ChromaEmbeddingFunction:
+    """Adapter so Chroma embeds with our LangChain Embeddings (never with its own download)."""
+
+    def __init__(self, embeddings: Embeddings | None, model_id: str):
+        self._embeddings = embeddings  # None when Chroma rebuilt us from a stored config: made on first use
+        self._model_id = model_id
+
+    def __call__(self, input: list[str]) -> list[Any]:  # noqa: A002 (Chroma's signature)
+        import numpy as np
+
+        if self._embeddings is None:
+            from .embeddings import make_embeddings
+
+            spec = self._model_id.removeprefix("sentence-transformers/")
+            self._embeddings = make_embeddings("sentence-transformers:" + spec if spec != self._model_id else "use")
+        return [np.asarray(v, dtype="float32") for v in self._embeddings.embed_documents(list(input))]
+
+    def embed_query(self, input: list[str]) -> list[Any]:  # noqa: A002
+        return self(input)
+
+    @staticmethod
+    def name() -> str:
+        return "policy-assistant"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model_id": self._model_id}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "ChromaEmbeddingFunction":
+        return ChromaEmbeddingFunction(None, str(config.get("model_id", "")))
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
+
+    def is_legacy(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    id: str
+    doc_id: str
+    clause: int
+    sentence: int  # -1 for the clause document
+    similarity: float
+
+
+def clause_id(doc_id: str, number: int) -> str:
+    return f"{doc_id}#{number}"
+
+
+def sentence_id(doc_id: str, number: int, i: int) -> str:
+    return f"{doc_id}#{number}.s{i}"
+
+
+def _documents(notices: list[Notice]) -> tuple[list[str], list[str], list[dict]]:
+    ids, docs, metas = [], [], []
+    for n in notices:
+        base = {
+            "doc_id": n.doc_id,
+            "doc_number": n.doc_number,
+            "valid_until": n.valid_until.isoformat() if n.valid_until else "",
+        }
+        for c in n.clauses:
+            common = {**base, "clause": c.number, "title": c.title, "units": "、".join(c.units)}
+            ids.append(clause_id(n.doc_id, c.number))
+            docs.append(f"{c.title}。{''.join(c.sentences)}")
+            metas.append({**common, "level": "clause", "sentence": -1})
+            for i, s in enumerate(c.sentences):
+                ids.append(sentence_id(n.doc_id, c.number, i))
+                docs.append(s)
+                metas.append({**common, "level": "sentence", "sentence": i})
+    return ids, docs, metas
+
+
+class Store:
+    def __init__(self, settings: Settings, embeddings: Embeddings, model_id: str):
+        self.settings = settings
+        self.embeddings = embeddings
+        self.model_id = model_id
+        self._ef = ChromaEmbeddingFunction(embeddings, model_id)
+        self._client = None
+        self.collection = None
+        self.build_seconds: float | None = None  # set when this process (re)built the store
+
+    # --- client ----------------------------------------------------------------------------
+    def client(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+            from chromadb.utils.embedding_functions import known_embedding_functions, register_embedding_function
+
+            if ChromaEmbeddingFunction.name() not in known_embedding_functions:
+                register_embedding_function(ChromaEmbeddingFunction)
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            s = self.settings
+            if s.chroma_host:
+                self._client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
+            else:
+                s.index_dir.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(s.index_dir / "chroma"), settings=chroma_settings)
+        return self._client
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.settings.index_dir / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def manifest(self, corpus_sha256: str) -> dict:
+        return {"schema": SCHEMA, "corpus_sha256": corpus_sha256, "embedder": self.model_id}
+
+    # --- open / build ------------------------------------------------------------------------
+    def open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False) -> bool:
+        """Open the collection, (re)building it when missing, stale or asked to. Returns True if built."""
+        want = self.manifest(corpus_sha256)
+        with self._lock():
+            client = self.client()
+            name = self.settings.collection
+            existing = None
+            if not rebuild:
+                try:
+                    existing = client.get_collection(name, embedding_function=self._ef)
+                except Exception:  # chromadb raises NotFoundError/ValueError depending on mode
+                    existing = None
+            meta = (existing.metadata or {}) if existing is not None else {}
+            fresh = existing is not None and all(meta.get(k) == v for k, v in want.items()) and existing.count() > 0
+            if fresh:
+                self.collection = existing
+                return False
+            reason = "asked" if rebuild else ("missing" if existing is None else "manifest changed")
+            log.info("building the index (%s)", reason)
+            self._build(client, notices, want)
+            return True
+
+    def _build(self, client, notices: list[Notice], manifest: dict) -> None:
+        t0 = time.perf_counter()
+        name = self.settings.collection
+        try:
+            client.delete_collection(name)
+        except Exception:
+            pass
+        collection = client.create_collection(
+            name, embedding_function=self._ef, metadata={**manifest, "hnsw:space": "cosine"}
+        )
+        ids, docs, metas = _documents(notices)
+        for i in range(0, len(ids), BATCH):
+            vectors = self.embeddings.embed_documents(docs[i : i + BATCH])
+            collection.add(ids=ids[i : i + BATCH], documents=docs[i : i + BATCH],
+                           metadatas=metas[i : i + BATCH], embeddings=vectors)
+        self.collection = collection
+        self.build_seconds = time.perf_counter() - t0
+        if not self.settings.chroma_host:
+            info = {**manifest, "collection": name, "documents": len(ids), "build_seconds": round(self.build_seconds, 3)}
+            (self.settings.index_dir / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+
+    # --- queries -----------------------------------------------------------------------------
+    def dense(self, vector: list[float], n: int) -> list[DenseHit]:
+        """Nearest clause and sentence documents to a query vector (cosine similarity, best first)."""
+        assert self.collection is not None, "open() the store first"
+        n = min(n, self.collection.count())
+        res = self.collection.query(query_embeddings=[vector], n_results=n, include=["metadatas", "distances"])
+        hits = []
+        for id_, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0]):
+            hits.append(DenseHit(id_, str(meta["doc_id"]), int(meta["clause"]), int(meta["sentence"]), 1.0 - float(dist)))
+        return hits
+
+    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        assert self.collection is not None, "open() the store first"
+        res = self.collection.get(ids=ids, include=["embeddings"])
+        return {i: list(v) for i, v in zip(res["ids"], res["embeddings"])}
