@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterator
 
 import numpy as np
 
@@ -134,6 +135,13 @@ class Assistant:
         timings["total"] = (time.perf_counter() - t0) * 1000
         answer.timings_ms = {k: round(v, 3) for k, v in timings.items()}
         return answer
+
+    def ask_stream(self, question: object, history: object = None) -> Iterator[tuple[str, Answer | None]]:
+        """Yield (text so far, None) while an answer is being generated, then (final text, Answer).
+
+        Extractive answers arrive in one piece; a configured LLM streams (see llm.py)."""
+        answer = self.ask(question, history)
+        yield answer.text, answer
 
     def _answer(self, q: Query, timings: dict[str, float]) -> Answer:
         today = self.today()

@@ -34,6 +34,10 @@ class Settings:
     min_evidence: float = 0.33  # dense similarity + coverage_weight × word coverage
     coverage_weight: float = 0.3
     max_question_chars: int = 500
+    # Web UI
+    host: str = "127.0.0.1"
+    port: int = 7860
+    feedback_log: Path = ROOT / "feedback" / "feedback.jsonl"
     # Clock: the date answers are judged against (validity). None = today.
     today: date | None = None
     # Optional LLM (OpenAI-compatible); unset = extractive answers only.
@@ -61,6 +65,9 @@ class Settings:
             "POLICY_CHROMA_HOST": lambda v: {"chroma_host": v},
             "POLICY_CHROMA_PORT": lambda v: {"chroma_port": int(v)},
             "POLICY_TODAY": lambda v: {"today": date.fromisoformat(v)},
+            "POLICY_HOST": lambda v: {"host": v},
+            "POLICY_PORT": lambda v: {"port": int(v)},
+            "POLICY_FEEDBACK_LOG": lambda v: {"feedback_log": Path(v)},
             "POLICY_LLM_BASE_URL": lambda v: {"llm_base_url": v},
             "POLICY_LLM_MODEL": lambda v: {"llm_model": v},
             "POLICY_LLM_API_KEY": lambda v: {"llm_api_key": v},
