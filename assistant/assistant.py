@@ -97,8 +97,8 @@ class Assistant:
             dense = [float(np.dot(v, vecs[i])) if i in vecs else 0.0 for i in ids]
         scores = [(0.0 if q.lang == "en" else lex[i]) + dense[i] for i in range(len(c.sentences))]
         best = max(scores)
-        keep = [i for i, sc in enumerate(scores) if sc >= max(best - 0.25, 0.5 * best)]
-        keep = sorted(sorted(keep, key=lambda i: -scores[i])[:3])
+        keep = [i for i, sc in enumerate(scores) if sc >= max(best - 0.3, 0.5 * best)]
+        keep = sorted(sorted(keep, key=lambda i: -scores[i])[:4])
         return [c.sentences[i] for i in keep]
 
     def evidence(self, q: Query, hits: list[Hit]) -> float:

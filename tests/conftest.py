@@ -1,0 +1,59 @@
+"""Shared fixtures. Tests never reach the network: outbound connections to non-loopback hosts fail."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "xian-industrial-measures-2023.txt"
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and self.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            ok = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            ok = host == "localhost"
+        if not ok:
+            raise OSError(f"test tried to reach the network: {address}")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    from assistant.config import Settings
+
+    index_dir = tmp_path_factory.mktemp("index")
+    return Settings().with_(index_dir=index_dir, today=date(2026, 11, 30))
+
+
+@pytest.fixture(scope="session")
+def assistant(settings):
+    """The real assistant: real parser, real USE embedder, real Chroma store (in a temp folder)."""
+    from assistant.assistant import Assistant
+
+    return Assistant(settings)
+
+
+@pytest.fixture(scope="session")
+def notice():
+    from assistant.corpus import parse_notice
+
+    return parse_notice(SEED.read_text(encoding="utf-8"), doc_id=SEED.stem)
