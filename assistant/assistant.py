@@ -15,9 +15,10 @@ from .config import Settings
 from .corpus import corpus_hash, load_notices
 from .embeddings import embedder_id, make_embeddings
 from .lexicon import Lexicon
+from .llm import make_generator
 from .records import Answer, Clause, Hit, Notice, Query
 from .retrieval import ClauseIndex, HybridRetriever
-from .routing import Router, figure_kind, states_figure
+from .routing import Router, ScopeGate, figure_kind, states_figure
 from .store import Store, sentence_id
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class Assistant:
         self.retriever = HybridRetriever(index=ClauseIndex(self.notices, self.lexicon), store=self.store,
                                          rrf_k=s.rrf_k, k=s.top_k)
         self._by_id = {n.doc_id: n for n in self.notices}
+        self.gate = ScopeGate(self.router, self.embeddings, s.index_dir / "cache", s.coverage_weight, s.min_scope)
+        self.llm = make_generator(s, self.composer)  # None unless POLICY_LLM_MODEL is set (llm.py)
         self.startup_seconds = time.perf_counter() - t0
 
     # --- helpers -----------------------------------------------------------------------------
@@ -97,27 +100,40 @@ class Assistant:
             dense = [float(np.dot(v, vecs[i])) if i in vecs else 0.0 for i in ids]
         scores = [(0.0 if q.lang == "en" else lex[i]) + dense[i] for i in range(len(c.sentences))]
         best = max(scores)
-        keep = [i for i, sc in enumerate(scores) if sc >= max(best - 0.3, 0.5 * best)]
+        floor = best - 0.3 if best <= 0 else max(best - 0.3, 0.5 * best)
+        keep = [i for i, sc in enumerate(scores) if sc >= floor]  # always holds the best sentence
         keep = sorted(sorted(keep, key=lambda i: -scores[i])[:4])
         return [c.sentences[i] for i in keep]
 
-    def evidence(self, q: Query, hits: list[Hit]) -> float:
-        """How strongly the notices speak to the question: dense similarity of the best clause or
-        sentence, plus a share of the question's words that the notices (or glossary) know."""
-        coverage = self.router.coverage(q.text)
-        top = hits[0].similarity if hits else 0.0
-        q.reason = f"coverage={coverage:.2f} dense={top:.3f}"
-        return top + self.settings.coverage_weight * coverage
-
-    def in_scope(self, q: Query, hits: list[Hit]) -> bool:
+    def in_scope(self, q: Query, hits: list[Hit], vector: list[float]) -> bool:
         if not hits:
             return False
         if q.followup and q.carried is not None and not self.router.topic_words(q.text):
-            return True
-        return self.evidence(q, hits) >= self.settings.min_evidence
+            return True  # "这条找哪个部门？": the previous turn says what it is about
+        return self.gate.in_scope(q, hits[0].similarity, vector)
 
     # --- the API -----------------------------------------------------------------------------
     def ask(self, question: object, history: object = None) -> Answer:
+        q, answer, timings, t0 = self._extractive(question, history)
+        if self.llm is not None and self.llm.eligible(q, answer):
+            answer = self.llm.answer(q, answer, self.today(), timings)
+        return self._timed(answer, timings, t0)
+
+    def ask_stream(self, question: object, history: object = None) -> Iterator[tuple[str, Answer | None]]:
+        """Yield (text so far, None) while an answer is being generated, then (final text, Answer).
+
+        Extractive answers arrive in one piece; a configured LLM streams (see llm.py)."""
+        q, answer, timings, t0 = self._extractive(question, history)
+        if self.llm is not None and self.llm.eligible(q, answer):
+            for text, final in self.llm.stream(q, answer, self.today(), timings):
+                if final is None:
+                    yield text, None
+                else:
+                    answer = final
+        answer = self._timed(answer, timings, t0)
+        yield answer.text, answer
+
+    def _extractive(self, question: object, history: object) -> tuple[Query, Answer, dict[str, float], float]:
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestion("the question is empty: please type a question about the notice")
         if len(question) > self.settings.max_question_chars:
@@ -132,16 +148,13 @@ class Assistant:
         timings["route"] = (t1 - t0) * 1000
         answer = self._answer(q, timings)
         answer = verify_citations(answer, self.notices)
+        return q, answer, timings, t0
+
+    @staticmethod
+    def _timed(answer: Answer, timings: dict[str, float], t0: float) -> Answer:
         timings["total"] = (time.perf_counter() - t0) * 1000
         answer.timings_ms = {k: round(v, 3) for k, v in timings.items()}
         return answer
-
-    def ask_stream(self, question: object, history: object = None) -> Iterator[tuple[str, Answer | None]]:
-        """Yield (text so far, None) while an answer is being generated, then (final text, Answer).
-
-        Extractive answers arrive in one piece; a configured LLM streams (see llm.py)."""
-        answer = self.ask(question, history)
-        yield answer.text, answer
 
     def _answer(self, q: Query, timings: dict[str, float]) -> Answer:
         today = self.today()
@@ -184,7 +197,7 @@ class Assistant:
         carried = (notice.doc_id, q.carried) if q.carried and notice.clause(q.carried) else None
         hits = self.retriever.rank(q.search_text, q.lang, vector, carried)
         done("retrieve")
-        if not self.in_scope(q, hits):
+        if not self.in_scope(q, hits, vector):
             log.debug("refused %r: %s", q.text, q.reason)
             return self.composer.refuse(q)
         n, c = self.clause(hits[0].doc_id, hits[0].clause)

@@ -29,9 +29,9 @@ class Settings:
     # Retrieval
     rrf_k: int = 60
     top_k: int = 3
-    # Out-of-scope gate: a question is in scope if it shares enough weighted vocabulary with the
-    # notice or sits close to a clause in embedding space (calibrated on evals/questions.jsonl).
-    min_evidence: float = 0.33  # dense similarity + coverage_weight × word coverage
+    # Out-of-scope gate (routing.ScopeGate): similarity to the notice minus similarity to typical
+    # off-topic questions, plus coverage_weight × word coverage, must reach min_scope.
+    min_scope: float = -0.08
     coverage_weight: float = 0.3
     max_question_chars: int = 500
     # Web UI

@@ -105,6 +105,15 @@ class Lexicon:
 
     # --- tokenisation -------------------------------------------------------------------------
     def zh_tokens(self, text: str) -> list[str]:
+        """Cached: the same glossary terms and sentences are tokenised on every question."""
+        cache = self.__dict__.setdefault("_token_cache", {})
+        if text not in cache:
+            if len(cache) > 20000:
+                cache.clear()
+            cache[text] = self._zh_tokens(text)
+        return list(cache[text])
+
+    def _zh_tokens(self, text: str) -> list[str]:
         """Search-mode jieba words without stopwords and punctuation, plus the bigram that joins a
         single character to the next word, so BM25 survives segmentation differences between a
         question and the notice (在/用/地上 → 用地)."""
@@ -139,6 +148,12 @@ class Lexicon:
         out: list[str] = []
         en = set(LATIN_WORD.findall(low))
         for term, exp in self.glossary.items():
-            if (term in en) if not is_chinese(term) else (term in low):
+            if is_chinese(term):
+                hit = term in low
+            elif not LATIN_WORD.fullmatch(term):  # a phrase or symbol ("sell abroad", "r&d"): match as a whole
+                hit = re.search(rf"\b{re.escape(term)}\b", low) is not None
+            else:
+                hit = term in en
+            if hit:
                 out.extend(exp)
         return out

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
-from .lexicon import Lexicon
-from .records import Clause, Hit, Notice
+from .lexicon import Lexicon, is_chinese
+from .records import Hit, Notice
 from .store import Store, clause_id
 
 
@@ -37,7 +34,11 @@ class ClauseIndex:
     _sentence_tokens: dict[tuple[str, int], list[set[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        import logging
+
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
 
         corpus = []
         for n in self.notices:
@@ -70,17 +71,18 @@ class ClauseIndex:
         return [sum(self.idf.get(t, 0.0) for t in q & st) / total for st in self._sentence_tokens[key]]
 
 
-class HybridRetriever(BaseRetriever):
-    """LangChain retriever over our clause index; `rank()` is the typed entry point the assistant uses."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+@dataclass
+class HybridRetriever:
+    """Hybrid clause retriever. `rank()` is the typed entry point the assistant uses;
+    `as_langchain()` wraps it as a LangChain BaseRetriever (imported only when asked for, since
+    langchain_core costs half a second of cold start)."""
 
     index: ClauseIndex
     store: Store
     rrf_k: int = 60
     k: int = 3
     dense_depth: int = 40  # clause + sentence documents fetched from Chroma
-    bm25_weight: dict = {"zh": 1.5, "en": 0.5}
+    bm25_weight: dict = field(default_factory=lambda: {"zh": 1.5, "en": 0.5})
     expansion_weight: float = 0.5
     carried_weight: float = 1.0
     fusion: str = "relative"  # or "rrf"
@@ -148,14 +150,14 @@ class HybridRetriever(BaseRetriever):
         top = sorted(fused, key=lambda key: (-fused[key], key))[:k]
         return [Hit(key[0], key[1], fused[key], ranks[key], best_sim.get(key, 0.0)) for key in top]
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        from .lexicon import is_chinese
+    def documents(self, query: str) -> list:
+        """Ranked clauses as LangChain Documents (text, clause number, units, scores)."""
+        from langchain_core.documents import Document
 
         lang = "zh" if is_chinese(query) else "en"
-        hits = self.rank(query, lang, self.embed(query))
         docs = []
-        for h in hits:
-            c: Clause = self.index.clauses[(h.doc_id, h.clause)]
+        for h in self.rank(query, lang, self.embed(query)):
+            c = self.index.clauses[(h.doc_id, h.clause)]
             docs.append(Document(
                 id=clause_id(h.doc_id, h.clause),
                 page_content=c.text,
@@ -163,3 +165,26 @@ class HybridRetriever(BaseRetriever):
                           "score": h.score, "ranks": h.ranks, "similarity": h.similarity},
             ))
         return docs
+
+    def as_langchain(self):
+        """This retriever as a LangChain BaseRetriever (usable in LCEL chains: `retriever | ...`)."""
+        return _langchain_class()(hybrid=self)
+
+
+@cache
+def _langchain_class():
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
+
+    class PolicyRetriever(BaseRetriever):
+        """LangChain face of HybridRetriever."""
+
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        hybrid: HybridRetriever
+
+        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+            return self.hybrid.documents(query)
+
+    return PolicyRetriever

