@@ -1,0 +1,60 @@
+"""Server mode: the same assistant against a real `chroma run` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.assistant import Assistant
+from assistant.config import Settings
+
+from .conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    exe = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "chroma"
+    if not exe.exists():
+        exe = Path(shutil.which("chroma") or "")
+    if not exe.exists():
+        pytest.skip("the chroma command is not installed")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
+    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not start")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_assistant_builds_and_answers_through_a_chroma_server(chroma_server, tmp_path):
+    s = Settings().with_(chroma_host="127.0.0.1", chroma_port=chroma_server, index_dir=tmp_path / "local")
+    first = Assistant(s)
+    assert first.built
+    assert first.ask("企业扩产缺资金，政府的产业基金能不能投？").citations[0].clause == 9
+    again = Assistant(s)
+    assert not again.built  # the manifest lives in the server's collection metadata
+    assert not (tmp_path / "local" / "chroma").exists()  # nothing was written to a local store
