@@ -95,6 +95,21 @@ class Composer:
             text = f"{head}\nI can answer questions about its {len(n.clauses)} measures: {topics}."
         return Answer(text=text, refused=True, citations=[], kind="oos", lang=q.lang)
 
+    def clarify(self, q: Query, today: date) -> Answer:
+        """A question with nothing to go on ("这条找哪个部门？" with no earlier turn): ask which measure."""
+        n = self.notices[0]
+        titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
+        if q.lang == "zh":
+            text = ["请问您指的是哪一条措施或哪方面的内容？例如“第四条找哪个部门？”或“用地方面有什么支持？”。",
+                    f"{self._source(n)}共{len(n.clauses)}条措施：{titles}。"]
+        else:
+            text = ["Which measure or topic do you mean? For example: \"Who handles measure 4?\" or "
+                    "\"What land support is there?\"",
+                    f"{n.doc_number} has {len(n.clauses)} measures: {titles}."]
+        answer = self._finish(q, n, today, text, [])
+        answer.kind = "clarify"
+        return answer
+
     def lookup(self, q: Query, n: Notice, numbers: list[int], today: date) -> Answer:
         lines: list[str] = []
         cites: list[Citation] = []
@@ -108,7 +123,7 @@ class Composer:
                 lines.append(f"{self._source(n)}第{int_to_cn(c.number)}条原文：")
             else:
                 lines.append(f"Measure {c.number} of {n.doc_number} ({c.title}), quoted from the Chinese original:")
-            lines += [quote_block([full]), f"{tag(c)}（{n.doc_number}）", ""]
+            lines += [quote_block([full]), "", f"{tag(c)}（{n.doc_number}）", ""]
             cites.append(self.citation(n, c, c.text))
         if missing:
             numbers_cn = "、".join(f"第{int_to_cn(k)}条" for k in missing)
@@ -133,7 +148,7 @@ class Composer:
                 lead = (f"Measure {c.number} of {n.doc_number} (“{c.title}”) covers this. "
                         "Quoted from the Chinese original:" if i == 0
                         else f"See also measure {c.number} (“{c.title}”):")
-            lines += [lead, quote_block(sentences), f"{tag(c)}（{n.doc_number}）", self.units_line(c, q.lang), ""]
+            lines += [lead, quote_block(sentences), "", f"{tag(c)}（{n.doc_number}）", self.units_line(c, q.lang), ""]
             cites.append(self.citation(n, c, join_quotes(c, sentences)))
         if missing_figure:
             words = FIGURE_WORDS[q.lang][missing_figure]
@@ -193,14 +208,14 @@ class Composer:
                              f"The notice has {k} measures ({int_to_cn(k)}条): {titles}.")
             elif what == "goal":
                 lines.append("总体目标（通知开头）：" if zh else "Overall goal (the preamble, quoted):")
-                lines.append(quote_block([n.preamble]))
+                lines += [quote_block([n.preamble]), ""]
                 quotes.append(n.preamble)
             elif what in ("plan", "effective"):
                 if what == "plan" and n.plan_unit:
                     lines.append(f"具体实施方案由{n.plan_unit}会同相关部门制定：" if zh else
                                  f"The implementation plan is drafted by {n.plan_unit} with related departments:")
                     units.append(n.plan_unit)
-                lines.append(quote_block([n.effective]))
+                lines += [quote_block([n.effective]), ""]
                 quotes.append(n.effective)
             elif what == "validity":
                 lines.append(self.validity_line(n, today, zh))

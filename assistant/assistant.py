@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterator
 
 import numpy as np
 
@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class InvalidQuestion(ValueError):
-    """The question or history cannot be answered as given (the message says why)."""
+    """The question or history cannot be answered as given. The message (Chinese, then English) says
+    why; `code` ("empty", "too_long", "history") and `limit` let a UI word it its own way."""
+
+    def __init__(self, message: str, code: str, limit: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.limit = limit
 
 
 @dataclass
@@ -38,12 +44,14 @@ def check_history(history: object) -> list[dict]:
     if history is None:
         return []
     if not isinstance(history, list):
-        raise InvalidQuestion("history must be a list of {role, content} objects")
+        raise InvalidQuestion("对话历史格式不对 / history must be a list of {role, content} objects", "history")
     out = []
     for i, turn in enumerate(history):
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or not isinstance(
                 turn.get("content"), str):
-            raise InvalidQuestion(f"history[{i}] must be {{\"role\": \"user\"|\"assistant\", \"content\": str}}")
+            raise InvalidQuestion(
+                f"对话历史第{i + 1}项格式不对 / history[{i}] must be {{\"role\": \"user\"|\"assistant\", \"content\": str}}",
+                "history")
         out.append({"role": turn["role"], "content": turn["content"]})
     return out
 
@@ -112,6 +120,11 @@ class Assistant:
             return True  # "这条找哪个部门？": the previous turn says what it is about
         return self.gate.in_scope(q, hits[0].similarity, vector)
 
+    def warm_up(self) -> None:
+        """Load everything that is otherwise loaded on the first question (embedder, caches)."""
+        self.retriever.embed("warm up")
+        self.ask("用地")
+
     # --- the API -----------------------------------------------------------------------------
     def ask(self, question: object, history: object = None) -> Answer:
         q, answer, timings, t0 = self._extractive(question, history)
@@ -135,11 +148,12 @@ class Assistant:
 
     def _extractive(self, question: object, history: object) -> tuple[Query, Answer, dict[str, float], float]:
         if not isinstance(question, str) or not question.strip():
-            raise InvalidQuestion("the question is empty: please type a question about the notice")
-        if len(question) > self.settings.max_question_chars:
-            raise InvalidQuestion(
-                f"the question is {len(question)} characters long; please keep it under "
-                f"{self.settings.max_question_chars} characters")
+            raise InvalidQuestion("问题为空，请输入关于通知的问题 / the question is empty: please type a question about "
+                                  "the notice", "empty")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InvalidQuestion(f"问题太长（{len(question)}字），请精简到{limit}字以内 / the question is "
+                                  f"{len(question)} characters long; please keep it under {limit}", "too_long", limit)
         turns = check_history(history)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -192,6 +206,8 @@ class Assistant:
             done("answer")
             return a
 
+        if not q.clauses and q.carried is None and not self.router.topic_words(q.search_text):
+            return self.composer.clarify(q, today)  # nothing says which measure is meant
         # fact (or units about a topic): hybrid retrieval, then the in-scope gate.
         vector = self.retriever.embed(q.search_text)
         carried = (notice.doc_id, q.carried) if q.carried and notice.clause(q.carried) else None

@@ -19,13 +19,7 @@ FULLWIDTH = str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧ�
                           "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ")
 
 EN_STOP = set(
-    """a an the of to in on for and or is are was were be been do does did what which who whom whose
-    how when where why can could should would will i we you my our your it its this that these those
-    there their they me us any some about with from by at as into than then please tell show give me
-    say says said get got have has had need want know xi'an xian city government notice policy policies
-    measure measures article clause item text document does doesn't is there are there available offer
-    provide provides much many much also if so up out new our company companies firm firms business
-    businesses enterprise enterprises kind kinds sort type types e.g eg i'm we're it's""".split()
+    ["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "is", "are", "was", "were", "be", "been", "do", "does", "did", "what", "which", "who", "whom", "whose", "how", "when", "where", "why", "can", "could", "should", "would", "will", "i", "we", "you", "my", "our", "your", "it", "its", "this", "that", "these", "those", "there", "their", "they", "me", "us", "any", "some", "about", "with", "from", "by", "at", "as", "into", "than", "then", "please", "tell", "show", "give", "me", "say", "says", "said", "get", "got", "have", "has", "had", "need", "want", "know", "xi'an", "xian", "city", "government", "notice", "policy", "policies", "measure", "measures", "article", "clause", "item", "text", "document", "does", "doesn't", "is", "there", "are", "there", "available", "offer", "provide", "provides", "much", "many", "much", "also", "if", "so", "up", "out", "new", "our", "company", "companies", "firm", "firms", "business", "businesses", "enterprise", "enterprises", "kind", "kinds", "sort", "type", "types", "e.g", "eg", "i'm", "we're", "it's"]
 )
 
 
@@ -107,11 +101,12 @@ class Lexicon:
     def zh_tokens(self, text: str) -> list[str]:
         """Cached: the same glossary terms and sentences are tokenised on every question."""
         cache = self.__dict__.setdefault("_token_cache", {})
-        if text not in cache:
+        tokens = cache.get(text)
+        if tokens is None:  # safe under threads: a racing clear() only costs a recomputation
             if len(cache) > 20000:
                 cache.clear()
-            cache[text] = self._zh_tokens(text)
-        return list(cache[text])
+            tokens = cache[text] = self._zh_tokens(text)
+        return list(tokens)
 
     def _zh_tokens(self, text: str) -> list[str]:
         """Search-mode jieba words without stopwords and punctuation, plus the bigram that joins a

@@ -283,7 +283,7 @@ class LLMAnswerer:
         req = self.request(q, extractive, today)
         try:
             return self.chain.invoke({"request": req})
-        except Exception as exc:  # noqa: BLE001 - the model is outside our control: any failure → extractive
+        except Exception as exc:
             return self._failed(req, exc)
         finally:
             if timings is not None:
@@ -301,7 +301,7 @@ class LLMAnswerer:
                 draft += piece
                 yield lead + strip_think(draft).lstrip(), None
             final = self._finish({"request": req, "draft": draft})
-        except Exception as exc:  # noqa: BLE001 - as in answer()
+        except Exception as exc:
             final = self._failed(req, exc)
         if timings is not None:
             timings["llm"] = (time.perf_counter() - t0) * 1000

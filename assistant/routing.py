@@ -20,9 +20,9 @@ from .records import Notice, Query
 
 NUM = rf"(?:\d+|{CN_NUM})"
 ZH_CLAUSE = re.compile(rf"第\s*({NUM})\s*(?:条|條|项|項|款|点|點|个措施|個措施|项措施|部分)|(?:措施|条款)\s*({NUM})(?![\d])|^\s*({CN_NUM})、")
-EN_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+EN_WORDS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
 EN_ORD = {w: i for i, w in enumerate(
-    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split())}
+    ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"])}
 EN_CLAUSE = re.compile(
     r"\b(?:article|clause|measure|item|section|point|paragraph)s?\s*(?:no\.?|number|#)?\s*(\d+|"
     + "|".join(EN_WORDS) + r")\b"
@@ -253,7 +253,7 @@ class ScopeGate:
     threshold, keeps colloquial in-scope questions (low similarity to everything) answerable.
     """
 
-    def __init__(self, router: "Router", embeddings, cache_dir: Path | None, coverage_weight: float, threshold: float):
+    def __init__(self, router: Router, embeddings, cache_dir: Path | None, coverage_weight: float, threshold: float):
         self.router = router
         self.coverage_weight = coverage_weight
         self.threshold = threshold

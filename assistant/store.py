@@ -11,10 +11,10 @@ import fcntl
 import json
 import logging
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -33,7 +33,7 @@ class ChromaEmbeddingFunction:
         self._embeddings = embeddings  # None when Chroma rebuilt us from a stored config: made on first use
         self._model_id = model_id
 
-    def __call__(self, input: list[str]) -> list[Any]:  # noqa: A002 (Chroma's signature)
+    def __call__(self, input: list[str]) -> list[Any]:
         import numpy as np
 
         if self._embeddings is None:
@@ -43,7 +43,7 @@ class ChromaEmbeddingFunction:
             self._embeddings = make_embeddings("sentence-transformers:" + spec if spec != self._model_id else "use")
         return [np.asarray(v, dtype="float32") for v in self._embeddings.embed_documents(list(input))]
 
-    def embed_query(self, input: list[str]) -> list[Any]:  # noqa: A002
+    def embed_query(self, input: list[str]) -> list[Any]:
         return self(input)
 
     @staticmethod
@@ -54,7 +54,7 @@ class ChromaEmbeddingFunction:
         return {"model_id": self._model_id}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "ChromaEmbeddingFunction":
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
         return ChromaEmbeddingFunction(None, str(config.get("model_id", "")))
 
     def default_space(self) -> str:
@@ -199,7 +199,7 @@ class Store:
         n = min(n, self.collection.count())
         res = self.collection.query(query_embeddings=[vector], n_results=n, include=["metadatas", "distances"])
         hits = []
-        for id_, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0]):
+        for id_, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0], strict=True):
             hits.append(DenseHit(id_, str(meta["doc_id"]), int(meta["clause"]), int(meta["sentence"]), 1.0 - float(dist)))
         return hits
 
@@ -209,5 +209,5 @@ class Store:
         missing = [i for i in ids if i not in self._vector_cache]
         if missing:
             res = self.collection.get(ids=missing, include=["embeddings"])
-            self._vector_cache.update(zip(res["ids"], res["embeddings"]))
+            self._vector_cache.update(zip(res["ids"], res["embeddings"], strict=True))
         return {i: self._vector_cache[i] for i in ids if i in self._vector_cache}

@@ -158,3 +158,22 @@ def test_langchain_retriever_interface(assistant):
     assert "银企对接会" in docs[0].page_content
     english = retriever.invoke("Is there free help with approval paperwork?")
     assert english[0].metadata["clause"] == 6
+
+
+def test_a_question_with_nothing_to_go_on_asks_which_measure(assistant):
+    a = assistant.ask("这条找哪个部门？")  # no earlier turn to lean on
+    assert not a.refused and a.citations == [] and a.kind == "clarify"
+    assert "哪一条措施" in a.text and "第十条 健全梯度培育体系" in a.text
+
+
+def test_invalid_question_carries_a_code_for_the_ui(assistant):
+    with pytest.raises(InvalidQuestion) as too_long:
+        assistant.ask("字" * 501)
+    assert too_long.value.code == "too_long" and too_long.value.limit == 500
+    assert "问题太长" in str(too_long.value)
+
+
+def test_quote_blocks_end_before_the_citation_line(assistant):
+    lines = assistant.ask("银企对接会是怎么回事？").text.splitlines()
+    last_quote = max(i for i, line in enumerate(lines) if line.startswith("> "))
+    assert lines[last_quote + 1] == ""  # Markdown would otherwise fold the citation into the quote
