@@ -21,6 +21,7 @@ def tag(c: Clause) -> str:
     return f"【第{int_to_cn(c.number)}条 {c.title}】"
 
 
+REVERSE_LIMIT = 30  # measures listed for one unit before the answer says how many more there are
 GAP = "……"  # joins quoted passages that are not next to each other in the source
 
 
@@ -178,10 +179,14 @@ class Composer:
         lines = [f"{unit}是以下{len(matches)}条措施的责任单位：" if q.lang == "zh"
                  else f"{unit} is a responsible unit for {len(matches)} measure(s):"]
         cites = []
-        for i, (n, c) in enumerate(matches, start=1):
+        for i, (n, c) in enumerate(matches[:REVERSE_LIMIT], start=1):
             bracket = f"（责任单位：{c.units_text}）"
             lines.append(f"{i}. {tag(c)}（{n.doc_number}）{bracket}")
             cites.append(self.citation(n, c, bracket))
+        if len(matches) > REVERSE_LIMIT:  # only with many notices loaded
+            rest = len(matches) - REVERSE_LIMIT
+            lines.append(f"……另有{rest}条未列出，请加上文号缩小范围。" if q.lang == "zh"
+                         else f"… and {rest} more; name a document number to narrow it down.")
         return self._finish(q, matches[0][0], today, lines, cites)
 
     def meta(self, q: Query, n: Notice, today: date, clause: Clause | None = None) -> Answer:
@@ -206,6 +211,7 @@ class Composer:
                 k = len(n.clauses)
                 lines.append(f"共{k}条（{int_to_cn(k)}条）措施：{titles}。" if zh else
                              f"The notice has {k} measures ({int_to_cn(k)}条): {titles}.")
+                quotes.append(GAP.join(c.title for c in n.clauses))
             elif what == "goal":
                 lines.append("总体目标（通知开头）：" if zh else "Overall goal (the preamble, quoted):")
                 lines += [quote_block([n.preamble]), ""]
@@ -241,19 +247,29 @@ class Composer:
         return f"Valid until {n.valid_until.isoformat()} (有效期至{cn_date(n.valid_until)}). {state}"
 
 
+class CitationVerifier:
+    """Drops citations whose quote is not verbatim text of the clause (or document) they name.
+
+    Built once per corpus: the lookup tables cost milliseconds at a thousand notices."""
+
+    def __init__(self, notices: list[Notice]):
+        self.clauses = {(n.doc_number, c.number): c.text for n in notices for c in n.clauses}
+        self.documents = {
+            n.doc_number: "\n".join([n.doc_number, n.office, n.title, n.preamble, n.effective, cn_date(n.issued),
+                                     *(c.title for c in n.clauses)])
+            for n in notices}
+
+    def __call__(self, answer: Answer) -> Answer:
+        kept = []
+        for cit in answer.citations:
+            source = (self.documents.get(cit.doc_number, "") if cit.clause is None
+                      else self.clauses.get((cit.doc_number, cit.clause), ""))
+            if source and cit.quote and all(part in source for part in cit.quote.split(GAP) if part):
+                kept.append(cit)
+        answer.citations = kept
+        return answer
+
+
 def verify_citations(answer: Answer, notices: list[Notice]) -> Answer:
-    """Drop citations whose quote is not verbatim text of the clause (or document) they name."""
-    by_number = {(n.doc_number, c.number): c for n in notices for c in n.clauses}
-    docs = {n.doc_number: n for n in notices}
-    kept = []
-    for cit in answer.citations:
-        if cit.clause is None:
-            n = docs.get(cit.doc_number)
-            source = f"{n.doc_number}{n.office}{n.preamble}{n.effective}{n.issued and cn_date(n.issued)}" if n else ""
-        else:
-            c = by_number.get((cit.doc_number, cit.clause))
-            source = c.text if c else ""
-        if source and cit.quote and all(part in source for part in cit.quote.split(GAP) if part):
-            kept.append(cit)
-    answer.citations = kept
-    return answer
+    """One-off form of CitationVerifier (the Assistant keeps one)."""
+    return CitationVerifier(notices)(answer)

@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 
-from .answer import Composer, verify_citations
+from .answer import CitationVerifier, Composer
 from .config import Settings
 from .corpus import corpus_hash, load_notices
 from .embeddings import embedder_id, make_embeddings
@@ -67,6 +67,7 @@ class Assistant:
         self.lexicon = Lexicon(s.data_dir, extra_words=units)
         self.router = Router(self.notices, self.lexicon)
         self.composer = Composer(self.notices)
+        self.verify = CitationVerifier(self.notices)
         model_id = embedder_id(s.embeddings)
         self.embeddings = make_embeddings(s.embeddings, cache_dir=s.index_dir / "cache")
         self.store = Store(s, self.embeddings, model_id)
@@ -161,7 +162,7 @@ class Assistant:
         t1 = time.perf_counter()
         timings["route"] = (t1 - t0) * 1000
         answer = self._answer(q, timings)
-        answer = verify_citations(answer, self.notices)
+        answer = self.verify(answer)
         return q, answer, timings, t0
 
     @staticmethod

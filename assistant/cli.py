@@ -136,41 +136,223 @@ def index(rebuild: bool) -> None:
 
 
 @main.command("eval")
-@click.option("--set", "set_path", type=click.Path(path_type=Path), default=None, help="question set (JSONL)")
-@click.option("--answers", type=click.Path(path_type=Path), default=None,
-              help="score a JSONL of answers (CLI contract output, matched by id) instead of asking")
+@click.option("--set", "set_path", type=click.Path(path_type=Path), default=None,
+              help="question set (JSONL; default evals/questions.jsonl)")
+@click.option("--answers", type=click.Path(path_type=Path, allow_dash=True), default=None,
+              help="score a JSONL of answers (the `ask --jsonl` output format, matched by id; - for stdin) "
+                   "instead of asking the assistant")
+@click.option("--drive", "drive_cmd", default=None,
+              help="ask another command that speaks `ask --jsonl` (e.g. \"policy-assistant ask --jsonl\"), "
+                   "one round per conversation turn, and score its answers")
+@click.option("--requests", "emit_requests", is_flag=True,
+              help="print the `ask --jsonl` input lines still to ask (given --answers so far) and exit")
+@click.option("--compare", is_flag=True, help="also run the baselines (BM25-only, dense-only, textbook LangChain RAG)")
 @click.option("--today", help="judge validity as of this date (YYYY-MM-DD)")
-@click.option("--gate", is_flag=True, help="exit 1 if below the quality bar")
+@click.option("--gate", is_flag=True, help="exit 1 if below the quality bar (writes no report unless --reports-dir)")
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
-def eval_(set_path: Path | None, answers: Path | None, today: str | None, gate: bool, as_json: bool) -> None:
+@click.option("--reports-dir", type=click.Path(path_type=Path), default=None,
+              help="where to write <timestamp>.json/.md/.png (default evals/reports)")
+@click.option("--no-report", is_flag=True, help="write no report files")
+def eval_(set_path: Path | None, answers: Path | None, drive_cmd: str | None, emit_requests: bool, compare: bool,
+          today: str | None, gate: bool, as_json: bool, reports_dir: Path | None, no_report: bool) -> None:
     """Score the assistant (or another system's answers) on the labelled question set."""
-    from .evaluation import load_items, meets_bar, run, score, summarise, table
+    import hashlib
+    import shlex
+    from datetime import datetime
+
+    from .config import ROOT
+    from .corpus import load_notices
+    from .evaluation import (
+        COMPARE_METRICS,
+        Corpus,
+        SetError,
+        assistant_answer_fn,
+        compare_table,
+        drive,
+        load_items,
+        meets_bar,
+        quiet_bm25s,
+        ratio,
+        read_answers,
+        requests,
+        run,
+        score,
+        summarise,
+        table,
+        write_reports,
+    )
 
     settings = _settings(today)
-    items = load_items(set_path or settings.corpus_dir.parent / "evals" / "questions.jsonl")
-    if answers:
-        given = {}
-        for line in answers.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                given[str(row.get("id"))] = row
-        pairs = [(i, given.get(i.id, {"answer": "", "refused": False, "citations": []})) for i in items]
+    set_path = set_path or ROOT / "evals" / "questions.jsonl"
+    try:
+        items = load_items(set_path)
+    except (OSError, SetError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    given = None
+    if answers is not None and not (emit_requests and str(answers) != "-" and not answers.exists()):
+        with click.open_file(str(answers), encoding="utf-8") as fh:
+            given = read_answers(fh)
+    if emit_requests:
+        for r in requests(items, given.rows if given else None):
+            _print_json(r)
+        return
+    if answers is not None and drive_cmd:
+        raise click.UsageError("use either --answers or --drive")
+
+    corpus = Corpus(load_notices(settings.corpus_dir), today=settings.clock())
+    a = None
+    if given is None and drive_cmd:
+        given = drive(items, shlex.split(drive_cmd))
+    if given is not None:
+        pairs, missing = given.for_items(items)
+        system = f"drive: {drive_cmd}" if drive_cmd else f"answers: {answers}"
+        for p in given.problems[:20]:
+            click.echo(f"warning: {p}", err=True)
+        if len(given.problems) > 20:
+            click.echo(f"warning: … {len(given.problems) - 20} more problem line(s)", err=True)
+        if missing:
+            click.echo(f"warning: {len(missing)} item(s) have no usable answer and count as wrong: "
+                       + ", ".join(missing[:10]) + (" …" if len(missing) > 10 else ""), err=True)
     else:
+        quiet_bm25s()
         a = _assistant(settings)
-        pairs = run(items, lambda q, h: contract(a.ask(q, h)))
-    summary = summarise([score(i, out) for i, out in pairs])
+        ask = assistant_answer_fn(a)
+        ask(items[0].question, [])  # warm-up (lazy loads), not timed
+        pairs = run(items, ask)
+        system = "assistant"
+    scored = [score(i, out, corpus) for i, out in pairs]
+    summary = summarise(scored)
     ok, problems = meets_bar(summary)
+
+    comparison = None
+    if compare:
+        from .baselines import make_baselines
+
+        quiet_bm25s()
+        a = a or _assistant(settings)
+        baselines, unavailable = make_baselines(a)
+        systems = {system: {"description": "this run's system", "summary": summary}}
+        for b in baselines:
+            try:
+                b.answer(items[0].question, [])  # warm-up
+                b_scored = [score(i, out, corpus) for i, out in run(items, b.answer)]
+            finally:
+                b.close()
+            b_summary = summarise(b_scored)
+            systems[b.name] = {"description": b.description, "summary": b_summary}
+        for name, why in unavailable.items():
+            click.echo(f"warning: baseline {name} unavailable: {why}", err=True)
+        comparison = {
+            "systems": {n: {"description": v["description"],
+                            "summary": {k: v["summary"][k] for k in ("overall", "by_kind", "by_lang")}}
+                        for n, v in systems.items()},
+            "ratios": {n: {m: ratio(summary["overall"].get(m), v["summary"]["overall"].get(m))
+                           for m in COMPARE_METRICS} for n, v in systems.items() if n != system},
+            "unavailable": unavailable,
+        }
+
+    report = {
+        "kind": "eval",
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "system": system,
+        "set": {"path": str(set_path), "items": len(items),
+                "sha256": hashlib.sha256(Path(set_path).read_bytes()).hexdigest()},
+        "today": settings.clock().isoformat(),
+        "embedder": a.store.model_id if a is not None else None,
+        "bar": {"met": ok, "problems": problems},
+        "summary": {k: summary[k] for k in ("overall", "by_kind", "by_lang")},
+        "failures": summary["failures"],
+        "items": scored,
+        "answers": [{"id": i.id, **out} for i, out in pairs],
+        "compare": comparison,
+    }
+    if given is not None:
+        report["answers_file"] = {"path": str(answers) if answers else f"drive: {drive_cmd}", "lines": given.lines,
+                                  "used": len(pairs) - len(missing), "missing": missing, "problems": given.problems}
+    paths = {}
+    if not no_report and (reports_dir is not None or not gate):
+        paths = write_reports(report, reports_dir or ROOT / "evals" / "reports")
+
     if as_json:
-        _print_json({k: v for k, v in summary.items()})
+        _print_json({"system": system, "bar": report["bar"], **report["summary"],
+                     "failures": summary["failures"], "compare": comparison,
+                     "reports": {k: str(v) for k, v in paths.items()}})
     else:
         click.echo(table(summary))
+        if comparison:
+            click.echo("\n" + compare_table({n: v["summary"] for n, v in comparison["systems"].items()}, system))
         for f in summary["failures"]:
             click.echo(f"FAIL {f['id']} ({f['kind']}/{f['lang']}): expected {f['expected']} cited {f['cited']} "
                        f"top_ok={f['top_ok']} facts_ok={f['facts_ok']} refusal_ok={f['refusal_ok']} "
                        f"no_fabrication={f['no_fabrication']}")
         click.echo("quality bar: " + ("met" if ok else "NOT met: " + "; ".join(problems)))
+        if paths:
+            click.echo("report: " + ", ".join(str(p) for p in paths.values()))
     if gate and not ok:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--sizes", default="10,100,1000", show_default=True,
+              help="synthetic corpus sizes (notices), comma-separated; empty for none")
+@click.option("--runs", default=3, show_default=True, help="cold-start runs (median reported)")
+@click.option("--repeats", default=3, show_default=True, help="timed passes over the questions per corpus")
+@click.option("--set", "set_path", type=click.Path(path_type=Path), default=None, help="questions to time")
+@click.option("--no-cold", is_flag=True, help="skip the cold-start runs")
+@click.option("--no-profile", is_flag=True, help="skip the cProfile pass")
+@click.option("--embed-threads", type=click.IntRange(1, 64), default=None,
+              help="experiment: BLAS threads of the query encoder in the timed workers (default: the core's)")
+@click.option("--reports-dir", type=click.Path(path_type=Path), default=None,
+              help="where to write bench-<timestamp>.json/.md/.png (default evals/reports)")
+@click.option("--no-report", is_flag=True, help="write no report files")
+@click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
+def bench(sizes: str, runs: int, repeats: int, set_path: Path | None, no_cold: bool, no_profile: bool,
+          embed_threads: int | None, reports_dir: Path | None, no_report: bool, as_json: bool) -> None:
+    """Speed: cold start, index build, warm latency, memory; scaling on synthetic corpora."""
+    from .bench import BenchOptions, table, write_reports
+    from .bench import bench as run_bench
+    from .config import ROOT
+
+    try:
+        size_list = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"--sizes must be integers separated by commas: {sizes!r}") from exc
+    if any(n < 1 for n in size_list):
+        raise click.BadParameter("--sizes must be ≥ 1")
+    settings = _settings(None)
+    opts = BenchOptions(sizes=size_list, runs=runs, repeats=repeats, cold=not no_cold, profile=not no_profile,
+                        embed_threads=embed_threads)
+    result = run_bench(settings, set_path or ROOT / "evals" / "questions.jsonl", opts,
+                       log=lambda msg: click.echo(msg, err=True))
+    paths = {} if no_report else write_reports(result, reports_dir or ROOT / "evals" / "reports")
+    if as_json:
+        _print_json({**result, "reports": {k: str(v) for k, v in paths.items()}})
+    else:
+        click.echo(table(result))
+        if paths:
+            click.echo("report: " + ", ".join(str(p) for p in paths.values()))
+
+
+@main.command()
+@click.option("--host", default=None, help="interface to bind (default: POLICY_HOST or 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="port (default: POLICY_PORT or 7860)")
+@click.option("--today", help="judge validity as of this date (YYYY-MM-DD); default: today")
+def serve(host: str | None, port: int | None, today: str | None) -> None:
+    """Serve the web UI (ui.py in the repository root, Gradio) on HOST:PORT."""
+    import runpy
+
+    from .config import ROOT
+
+    ui = ROOT / "ui.py"
+    if not ui.exists():
+        raise click.ClickException(f"{ui} not found: `serve` runs the web UI from a source checkout")
+    argv = [str(ui)]
+    for flag, value in (("--host", host), ("--port", port), ("--today", today)):
+        if value is not None:
+            argv += [flag, str(value)]
+    sys.argv = argv
+    sys.path.insert(0, str(ROOT))
+    runpy.run_path(str(ui), run_name="__main__")
 
 
 if __name__ == "__main__":

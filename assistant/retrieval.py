@@ -82,6 +82,7 @@ class HybridRetriever:
     rrf_k: int = 60
     k: int = 3
     dense_depth: int = 40  # clause + sentence documents fetched from Chroma
+    bm25_depth: int = 50  # clauses kept from BM25 before fusion
     bm25_weight: dict = field(default_factory=lambda: {"zh": 1.5, "en": 0.5})
     expansion_weight: float = 0.5
     carried_weight: float = 1.0
@@ -125,8 +126,10 @@ class HybridRetriever:
         """
         k = k or self.k
         bm25 = self.bm25_scores(text, lang)
-        rankers: dict[str, dict[tuple[str, int], float]] = {
-            "bm25": {self.index.keys[i]: float(bm25[i]) for i in np.flatnonzero(bm25 > 0)}}
+        hit = np.flatnonzero(bm25 > 0)
+        if len(hit) > self.bm25_depth:  # large corpora: only the best few can win the fusion
+            hit = hit[np.argpartition(-bm25[hit], self.bm25_depth)[: self.bm25_depth]]
+        rankers: dict[str, dict[tuple[str, int], float]] = {"bm25": {self.index.keys[i]: float(bm25[i]) for i in hit}}
         best_sim = self.dense_similarities(vector) if vector is not None else {}
         rankers["dense"] = best_sim
         weights = {"bm25": self.bm25_weight[lang], "dense": 1.0, "carried": self.carried_weight}

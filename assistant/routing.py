@@ -119,6 +119,7 @@ class Router:
         self.unit_aliases = dict(sorted(aliases.items(), key=lambda kv: -len(kv[0])))
         self.corpus_text = "\n".join(c.text for n in self.notices for c in n.clauses) + "\n" + "\n".join(
             f"{n.title}{n.preamble}{n.effective}{n.office}" for n in self.notices)
+        self.corpus_lower = self.corpus_text.lower()  # lowered once: `in` checks run on every question
         self.max_clause = max((c.number for n in self.notices for c in n.clauses), default=0)
 
     # --- pieces ------------------------------------------------------------------------------
@@ -150,7 +151,7 @@ class Router:
                 return kind
         low = text.lower()
         for place in self.lexicon.places:
-            if place in low and place not in self.corpus_text.lower() and (
+            if place in low and place not in self.corpus_lower and (
                     not self._mentions_home(low) or COMPARE.search(low)):
                 return "place"
         return None
@@ -166,7 +167,7 @@ class Router:
     def knows(self, word: str) -> bool:
         """Is the word in the notices, or one the glossary maps to them?"""
         glossary = self.lexicon.glossary
-        return word in self.corpus_text.lower() or word in glossary or (
+        return word in self.corpus_lower or word in glossary or (
             is_chinese(word) and any(word in g for g in glossary))
 
     def coverage(self, text: str, off_topic_words: frozenset[str] = frozenset()) -> float:

@@ -114,6 +114,7 @@ class Store:
         self.collection = None
         self.build_seconds: float | None = None  # set when this process (re)built the store
         self._vector_cache: dict[str, Any] = {}
+        self._count: int | None = None  # documents in the collection (fixed while it is open)
 
     # --- client ----------------------------------------------------------------------------
     def client(self):
@@ -164,6 +165,7 @@ class Store:
             fresh = existing is not None and all(meta.get(k) == v for k, v in want.items()) and existing.count() > 0
             if fresh:
                 self.collection = existing
+                self._count = None
                 return False
             reason = "asked" if rebuild else ("missing" if existing is None else "manifest changed")
             log.info("building the index (%s)", reason)
@@ -181,12 +183,18 @@ class Store:
             name, embedding_function=self._ef, metadata={**manifest, "hnsw:space": "cosine"}
         )
         ids, docs, metas = _documents(notices)
+        # Embed each distinct text once (notices repeat sentences; a clause of one sentence repeats it).
+        unique = list(dict.fromkeys(docs))
+        vectors_by_text: dict[str, list[float]] = {}
+        for i in range(0, len(unique), BATCH):
+            chunk = unique[i : i + BATCH]
+            vectors_by_text.update(zip(chunk, self.embeddings.embed_documents(chunk), strict=True))
         for i in range(0, len(ids), BATCH):
-            vectors = self.embeddings.embed_documents(docs[i : i + BATCH])
-            collection.add(ids=ids[i : i + BATCH], documents=docs[i : i + BATCH],
-                           metadatas=metas[i : i + BATCH], embeddings=vectors)
+            collection.add(ids=ids[i : i + BATCH], documents=docs[i : i + BATCH], metadatas=metas[i : i + BATCH],
+                           embeddings=[vectors_by_text[d] for d in docs[i : i + BATCH]])
         self.collection = collection
         self._vector_cache.clear()
+        self._count = None
         self.build_seconds = time.perf_counter() - t0
         if not self.settings.chroma_host:
             info = {**manifest, "collection": name, "documents": len(ids), "build_seconds": round(self.build_seconds, 3)}
@@ -196,7 +204,9 @@ class Store:
     def dense(self, vector: list[float], n: int) -> list[DenseHit]:
         """Nearest clause and sentence documents to a query vector (cosine similarity, best first)."""
         assert self.collection is not None, "open() the store first"
-        n = min(n, self.collection.count())
+        if self._count is None:
+            self._count = self.collection.count()
+        n = min(n, self._count)
         res = self.collection.query(query_embeddings=[vector], n_results=n, include=["metadatas", "distances"])
         hits = []
         for id_, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0], strict=True):
