@@ -156,28 +156,17 @@ def index(rebuild: bool) -> None:
 def eval_(set_path: Path | None, answers: Path | None, drive_cmd: str | None, emit_requests: bool, compare: bool,
           today: str | None, gate: bool, as_json: bool, reports_dir: Path | None, no_report: bool) -> None:
     """Score the assistant (or another system's answers) on the labelled question set."""
-    import hashlib
     import shlex
-    from datetime import datetime
 
     from .config import ROOT
-    from .corpus import load_notices
     from .evaluation import (
-        COMPARE_METRICS,
-        Corpus,
         SetError,
-        assistant_answer_fn,
         compare_table,
         drive,
+        eval_report,
         load_items,
-        meets_bar,
-        quiet_bm25s,
-        ratio,
         read_answers,
         requests,
-        run,
-        score,
-        summarise,
         table,
         write_reports,
     )
@@ -199,83 +188,25 @@ def eval_(set_path: Path | None, answers: Path | None, drive_cmd: str | None, em
     if answers is not None and drive_cmd:
         raise click.UsageError("use either --answers or --drive")
 
-    corpus = Corpus(load_notices(settings.corpus_dir), today=settings.clock())
-    a = None
     if given is None and drive_cmd:
         given = drive(items, shlex.split(drive_cmd))
     if given is not None:
-        pairs, missing = given.for_items(items)
-        system = f"drive: {drive_cmd}" if drive_cmd else f"answers: {answers}"
         for p in given.problems[:20]:
             click.echo(f"warning: {p}", err=True)
         if len(given.problems) > 20:
             click.echo(f"warning: … {len(given.problems) - 20} more problem line(s)", err=True)
-        if missing:
-            click.echo(f"warning: {len(missing)} item(s) have no usable answer and count as wrong: "
-                       + ", ".join(missing[:10]) + (" …" if len(missing) > 10 else ""), err=True)
-    else:
-        quiet_bm25s()
-        a = _assistant(settings)
-        ask = assistant_answer_fn(a)
-        ask(items[0].question, [])  # warm-up (lazy loads), not timed
-        pairs = run(items, ask)
-        system = "assistant"
-    scored = [score(i, out, corpus) for i, out in pairs]
-    summary = summarise(scored)
-    ok, problems = meets_bar(summary)
-
-    comparison = None
-    if compare:
-        from .baselines import make_baselines
-
-        quiet_bm25s()
-        a = a or _assistant(settings)
-        baselines, unavailable = make_baselines(a)
-        systems = {system: {"description": "this run's system", "summary": summary}}
-        for b in baselines:
-            try:
-                b.answer(items[0].question, [])  # warm-up
-                b_scored = [score(i, out, corpus) for i, out in run(items, b.answer)]
-            finally:
-                b.close()
-            b_summary = summarise(b_scored)
-            systems[b.name] = {"description": b.description, "summary": b_summary}
-        for name, why in unavailable.items():
-            click.echo(f"warning: baseline {name} unavailable: {why}", err=True)
-        comparison = {
-            "systems": {n: {"description": v["description"],
-                            "summary": {k: v["summary"][k] for k in ("overall", "by_kind", "by_lang")}}
-                        for n, v in systems.items()},
-            "ratios": {n: {m: ratio(summary["overall"].get(m), v["summary"]["overall"].get(m))
-                           for m in COMPARE_METRICS} for n, v in systems.items() if n != system},
-            "unavailable": unavailable,
-        }
-
-    report = {
-        "kind": "eval",
-        "created": datetime.now().isoformat(timespec="seconds"),
-        "system": system,
-        "set": {"path": str(set_path), "items": len(items),
-                "sha256": hashlib.sha256(Path(set_path).read_bytes()).hexdigest()},
-        "today": settings.clock().isoformat(),
-        "embedder": a.store.model_id if a is not None else None,
-        "bar": {"met": ok, "problems": problems},
-        "summary": {k: summary[k] for k in ("overall", "by_kind", "by_lang")},
-        "failures": summary["failures"],
-        "items": scored,
-        "answers": [{"id": i.id, **out} for i, out in pairs],
-        "compare": comparison,
-    }
-    if given is not None:
-        report["answers_file"] = {"path": str(answers) if answers else f"drive: {drive_cmd}", "lines": given.lines,
-                                  "used": len(pairs) - len(missing), "missing": missing, "problems": given.problems}
+    source = None if given is None else (f"drive: {drive_cmd}" if drive_cmd else str(answers))
+    report = eval_report(settings, items, set_path, given=given, source=source, compare=compare,
+                      warn=lambda msg: click.echo(f"warning: {msg}", err=True))
+    summary, comparison, system = report["summary"] | {"failures": report["failures"]}, report["compare"], report["system"]
+    ok, problems = report["bar"]["met"], report["bar"]["problems"]
     paths = {}
     if not no_report and (reports_dir is not None or not gate):
         paths = write_reports(report, reports_dir or ROOT / "evals" / "reports")
 
     if as_json:
         _print_json({"system": system, "bar": report["bar"], **report["summary"],
-                     "failures": summary["failures"], "compare": comparison,
+                     "failures": report["failures"], "compare": comparison,
                      "reports": {k: str(v) for k, v in paths.items()}})
     else:
         click.echo(table(summary))

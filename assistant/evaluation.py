@@ -498,6 +498,86 @@ def evaluate(items: list[Item], answer: AnswerFn, corpus: Corpus | None = None) 
     return scored, summarise(scored)
 
 
+def eval_report(settings, items: list[Item], set_path: Path, given: AnswersFile | None = None,
+                source: str | None = None, compare: bool = False,
+                warn: Callable[[str], None] = lambda msg: None) -> dict:
+    """Score the assistant in-process (or the given answers of another system) and, with compare,
+    the baselines; returns the report `write_reports` writes and the CLI prints."""
+    import hashlib
+    from datetime import datetime
+
+    from .corpus import load_notices
+
+    corpus = Corpus(load_notices(settings.corpus_dir), today=settings.clock())
+    assistant = None
+    missing: list[str] = []
+    if given is not None:
+        pairs, missing = given.for_items(items)
+        system = f"answers: {source}" if source and not source.startswith("drive:") else (source or "answers")
+        if missing:
+            warn(f"{len(missing)} item(s) have no usable answer and count as wrong: "
+                 + ", ".join(missing[:10]) + (" …" if len(missing) > 10 else ""))
+    else:
+        from .assistant import Assistant
+
+        quiet_bm25s()
+        assistant = Assistant(settings)
+        ask = assistant_answer_fn(assistant)
+        ask(items[0].question, [])  # warm-up (lazy loads), not timed
+        pairs = run(items, ask)
+        system = "assistant"
+    scored = [score(i, out, corpus) for i, out in pairs]
+    summary = summarise(scored)
+    ok, problems = meets_bar(summary)
+
+    comparison = None
+    if compare:
+        from .assistant import Assistant
+        from .baselines import make_baselines
+
+        quiet_bm25s()
+        assistant = assistant or Assistant(settings)
+        baselines, unavailable = make_baselines(assistant)
+        systems = {system: {"description": "this run's system", "summary": summary}}
+        for b in baselines:
+            try:
+                b.answer(items[0].question, [])  # warm-up
+                b_summary = summarise([score(i, out, corpus) for i, out in run(items, b.answer)])
+            finally:
+                b.close()
+            systems[b.name] = {"description": b.description, "summary": b_summary}
+        for name, why in unavailable.items():
+            warn(f"baseline {name} unavailable: {why}")
+        comparison = {
+            "systems": {n: {"description": v["description"],
+                            "summary": {k: v["summary"][k] for k in ("overall", "by_kind", "by_lang")}}
+                        for n, v in systems.items()},
+            "ratios": {n: {m: ratio(summary["overall"].get(m), v["summary"]["overall"].get(m))
+                           for m in COMPARE_METRICS} for n, v in systems.items() if n != system},
+            "unavailable": unavailable,
+        }
+
+    report = {
+        "kind": "eval",
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "system": system,
+        "set": {"path": str(set_path), "items": len(items),
+                "sha256": hashlib.sha256(Path(set_path).read_bytes()).hexdigest()},
+        "today": settings.clock().isoformat(),
+        "embedder": assistant.store.model_id if assistant is not None else None,
+        "bar": {"met": ok, "problems": problems},
+        "summary": {k: summary[k] for k in ("overall", "by_kind", "by_lang")},
+        "failures": summary["failures"],
+        "items": scored,
+        "answers": [{"id": i.id, **out} for i, out in pairs],
+        "compare": comparison,
+    }
+    if given is not None:
+        report["answers_file"] = {"path": source, "lines": given.lines, "used": len(pairs) - len(missing),
+                                  "missing": missing, "problems": given.problems}
+    return report
+
+
 # --- console table ------------------------------------------------------------------------------
 COLUMNS = [("n", "n"), ("correct", "correct"), ("hit@1", "hit@1"), ("hit@3", "hit@3"), ("mrr", "MRR"),
            ("context_precision", "ctxP"), ("context_recall", "ctxR"), ("facts", "facts"),
