@@ -35,6 +35,7 @@ run: index
 test: index browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/policy-assistant eval --gate
+	$(BIN)/policy-assistant eval --gate --set evals/heldout.jsonl
 
 eval: index
 	$(BIN)/policy-assistant eval
