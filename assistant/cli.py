@@ -59,6 +59,7 @@ def ask(question: str | None, as_json: bool, jsonl: bool, today: str | None) -> 
     settings = _settings(today)
     if jsonl:
         a = _assistant(settings)
+        a.warm_up()  # load the embedder now, so the first line's latency_ms is an answer's, not a start-up's
         for line in sys.stdin:
             if not line.strip():
                 continue
