@@ -91,17 +91,19 @@ class HybridRetriever:
     def embed(self, text: str) -> list[float]:
         return self.store.embeddings.embed_query(text)
 
-    def bm25_tokens(self, text: str, lang: str) -> list[str]:
-        """The question's own tokens (none for English) followed by its glossary expansion, deduplicated."""
-        lex = self.index.lexicon
-        own = lex.zh_tokens(text) if lang == "zh" else []
-        expanded = [t for term in lex.expand(text) for t in lex.zh_tokens(term)]
-        return list(dict.fromkeys(own + expanded))
-
-    def bm25_scores(self, text: str, lang: str) -> np.ndarray:
+    def query_tokens(self, text: str, lang: str) -> tuple[list[str], list[str]]:
+        """(the question's own tokens — none for English —, its glossary expansion), each deduplicated."""
         lex = self.index.lexicon
         own = list(dict.fromkeys(lex.zh_tokens(text))) if lang == "zh" else []
         expanded = [t for t in dict.fromkeys(t for term in lex.expand(text) for t in lex.zh_tokens(term)) if t not in own]
+        return own, expanded
+
+    def bm25_tokens(self, text: str, lang: str) -> list[str]:
+        own, expanded = self.query_tokens(text, lang)
+        return own + expanded
+
+    def bm25_scores(self, text: str, lang: str) -> np.ndarray:
+        own, expanded = self.query_tokens(text, lang)
         scores = self.index.scores(own)
         if expanded:
             scores = scores + self.expansion_weight * self.index.scores(expanded)
