@@ -14,7 +14,7 @@ PORT ?= 7860
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[st,llm,dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[st,llm,eval,dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)

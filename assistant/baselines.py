@@ -92,28 +92,6 @@ def dense_only(assistant) -> Baseline:
 
 
 # --- textbook RAG -------------------------------------------------------------------------------
-def clause_spans(raw: str, notice: Notice) -> list[tuple[int, int, int | None]]:
-    """Character spans of the raw text: (start, end, clause number), None for header and closing text."""
-    starts: list[tuple[int, int]] = []
-    pos = 0
-    for line in raw.splitlines(keepends=True):
-        m = CLAUSE_START.match(line.strip())
-        number = cn_to_int(m[1]) if m else None
-        if number is not None and notice.clause(number) is not None and (not starts or number > starts[-1][1]):
-            starts.append((pos + len(line) - len(line.lstrip()), number))
-        pos += len(line)
-    if not starts:
-        return [(0, len(raw), None)]
-    key = notice.effective.strip()[:12]
-    end = raw.find(key, starts[-1][0]) if key else -1
-    end = end if end > 0 else len(raw)
-    spans: list[tuple[int, int, int | None]] = [(0, starts[0][0], None)]
-    for (s, number), nxt in zip(starts, [*(x[0] for x in starts[1:]), end], strict=True):
-        spans.append((s, nxt, number))
-    spans.append((end, len(raw), None))
-    return [s for s in spans if s[1] > s[0]]
-
-
 def clause_at(spans: list[tuple[int, int, int | None]], start: int, length: int) -> int | None:
     """The clause a chunk falls in: the span holding most of its characters (the earlier one on a tie)."""
     best, best_overlap = None, -1

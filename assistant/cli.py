@@ -11,12 +11,22 @@ from pathlib import Path
 
 import click
 
-from .config import Settings
+from . import contract
+from .errors import InvalidQuestion, SettingsError
+from .settings import ROOT, Settings
 
 
 def _settings(today: str | None) -> Settings:
-    s = Settings.from_env()
-    return s.with_(today=date.fromisoformat(today)) if today else s
+    try:
+        s = Settings.from_env()
+    except SettingsError as exc:  # one line naming the variable, no traceback
+        raise click.ClickException(str(exc)) from None
+    if not today:
+        return s
+    try:
+        return s.with_(today=date.fromisoformat(today))
+    except ValueError:
+        raise click.BadParameter(f"{today!r} is not a date (YYYY-MM-DD)", param_hint="--today") from None
 
 
 def _assistant(settings: Settings, rebuild: bool = False):
@@ -25,23 +35,15 @@ def _assistant(settings: Settings, rebuild: bool = False):
     return Assistant(settings, rebuild=rebuild)
 
 
-def contract(answer, id_=None, with_id: bool = False) -> dict:
-    """The JSON an evaluation script receives (README: "JSON contract")."""
-    out = {"id": id_} if with_id else {}
-    out.update(answer.to_json())
-    out["latency_ms"] = answer.timings_ms.get("total", 0.0)
-    return out
-
-
 def _print_json(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.write(contract.dumps(obj) + "\n")
     sys.stdout.flush()
 
 
 @click.group()
 @click.option("-v", "--verbose", count=True, help="log to stderr (-v info, -vv debug)")
 def main(verbose: int) -> None:
-    """Answer questions about the Xi'an industrial-policy notice, with clause citations."""
+    """Answer questions about the policy notices in the corpus, with verbatim quotes and clause citations."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(max(level, logging.WARNING))
@@ -54,8 +56,6 @@ def main(verbose: int) -> None:
 @click.option("--today", help="judge validity as of this date (YYYY-MM-DD); default: today")
 def ask(question: str | None, as_json: bool, jsonl: bool, today: str | None) -> None:
     """Answer QUESTION (or a batch of JSON lines with --jsonl, or an interactive session)."""
-    from .assistant import InvalidQuestion
-
     settings = _settings(today)
     if jsonl:
         a = _assistant(settings)
@@ -73,39 +73,32 @@ def ask(question: str | None, as_json: bool, jsonl: bool, today: str | None) -> 
         answer = a.ask(question)
     except InvalidQuestion as exc:
         if as_json:
-            _print_json({"error": str(exc)})
+            _print_json(contract.error_json(exc, with_id=False))
         else:
             click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if as_json:
-        _print_json(contract(answer))
+        _print_json(contract.answer_json(answer))
     else:
         click.echo(answer.text)
 
 
 def _jsonl_line(a, line: str) -> dict:
-    from .assistant import InvalidQuestion
-
     try:
-        item = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return {"id": None, "error": f"not valid JSON: {exc.msg} (column {exc.colno})"}
-    if not isinstance(item, dict):
-        return {"id": None, "error": "each line must be a JSON object {\"id\", \"question\", \"history\"}"}
-    id_ = item.get("id")
-    try:
-        answer = a.ask(item.get("question"), item.get("history") or [])
+        req = contract.parse_line(line)
     except InvalidQuestion as exc:
-        return {"id": id_, "error": str(exc)}
+        return contract.error_json(exc, None)
+    try:
+        answer = a.ask(req.question, req.history, doc=req.doc)
+    except InvalidQuestion as exc:
+        return contract.error_json(exc, req.id)
     except Exception as exc:  # one bad line must never stop the batch
-        logging.getLogger(__name__).exception("failed on line id=%r", id_)
-        return {"id": id_, "error": f"internal error: {exc}"}
-    return contract(answer, id_, with_id=True)
+        logging.getLogger(__name__).exception("failed on line id=%r", req.id)
+        return contract.error_json(exc, req.id)
+    return contract.answer_json(answer, req.id, with_id=True)
 
 
 def _interactive(a) -> None:
-    from .assistant import InvalidQuestion
-
     click.echo("政策助手：请输入问题（空行或 Ctrl-D 退出）。 Ask about the notice; empty line to quit.")
     history: list[dict] = []
     while True:

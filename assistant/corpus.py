@@ -14,41 +14,10 @@ import re
 from datetime import date
 from pathlib import Path
 
+from .errors import CorpusError
 from .records import Clause, Notice
+from .textnorm import CN_NUM, cn_to_int
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_UNITS = {"十": 10, "百": 100}
-
-
-def cn_to_int(s: str) -> int | None:
-    """Chinese numeral (一, 十二, 二十三, 一百零五) or digits (also full-width) to int."""
-    s = s.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if s.isdigit():
-        return int(s)
-    if not s or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in s):
-        return None
-    total, current = 0, 0
-    for ch in s:
-        if ch in CN_DIGITS:
-            current = CN_DIGITS[ch]
-        else:
-            total += (current or 1) * CN_UNITS[ch]
-            current = 0
-    return total + current
-
-
-def int_to_cn(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    return str(n)
-
-
-CN_NUM = "[一二三四五六七八九十百零〇两]+"
 CLAUSE_START = re.compile(rf"^({CN_NUM})、")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号")
 DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -199,11 +168,33 @@ def parse_notice(raw: str, doc_id: str = "notice") -> Notice:
     )
 
 
+def clause_spans(raw: str, notice: Notice) -> list[tuple[int, int, int | None]]:
+    """Character spans of the raw text: (start, end, clause number), None for header and closing text."""
+    starts: list[tuple[int, int]] = []
+    pos = 0
+    for line in raw.splitlines(keepends=True):
+        m = CLAUSE_START.match(line.strip())
+        number = cn_to_int(m[1]) if m else None
+        if number is not None and notice.clause(number) is not None and (not starts or number > starts[-1][1]):
+            starts.append((pos + len(line) - len(line.lstrip()), number))
+        pos += len(line)
+    if not starts:
+        return [(0, len(raw), None)]
+    key = notice.effective.strip()[:12]
+    end = raw.find(key, starts[-1][0]) if key else -1
+    end = end if end > 0 else len(raw)
+    spans: list[tuple[int, int, int | None]] = [(0, starts[0][0], None)]
+    for (s, number), nxt in zip(starts, [*(x[0] for x in starts[1:]), end], strict=True):
+        spans.append((s, nxt, number))
+    spans.append((end, len(raw), None))
+    return [s for s in spans if s[1] > s[0]]
+
+
 def load_notices(corpus_dir: Path) -> list[Notice]:
     """Parse every *.txt notice in the corpus folder, sorted by file name."""
     files = sorted(Path(corpus_dir).glob("*.txt"))
     if not files:
-        raise FileNotFoundError(f"no notices (*.txt) in {corpus_dir}")
+        raise CorpusError(f"no notices (*.txt) in {corpus_dir}", "empty_corpus")
     return [parse_notice(f.read_text(encoding="utf-8"), doc_id=f.stem) for f in files]
 
 

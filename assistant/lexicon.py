@@ -1,6 +1,10 @@
 """Vocabulary shared by routing and retrieval: jieba tokens, stopwords, glossary, unit aliases, cues.
 
-Everything notice-specific lives in the data files of assistant/data/; this module only loads them.
+Two owners, two places. Language-level data (stopwords, phrasing and refusal cues, off-topic examples,
+other places) ships in assistant/data/. A notice's own vocabulary lives beside it in
+corpus/<doc_id>.vocab/ — glossary.tsv (callers' words → the notice's), units.tsv (unit aliases and
+English names), terms.txt (jieba words), home.txt (its own place), profile.json (UI title, examples) —
+so another city's notice brings its own. This module only loads and merges them.
 """
 
 from __future__ import annotations
@@ -11,47 +15,58 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
-CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+from .textnorm import CJK, is_chinese, normalise
+
 LATIN_WORD = re.compile(r"[a-z][a-z0-9'\-]*")
 PUNCT = re.compile(r"^[\W_]+$")
-FULLWIDTH = str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ　",
-                          "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ")
-
-EN_STOP = set(
-    ["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "is", "are", "was", "were", "be", "been", "do", "does", "did", "what", "which", "who", "whom", "whose", "how", "when", "where", "why", "can", "could", "should", "would", "will", "i", "we", "you", "my", "our", "your", "it", "its", "this", "that", "these", "those", "there", "their", "they", "me", "us", "any", "some", "about", "with", "from", "by", "at", "as", "into", "than", "then", "please", "tell", "show", "give", "me", "say", "says", "said", "get", "got", "have", "has", "had", "need", "want", "know", "xi'an", "xian", "city", "government", "notice", "policy", "policies", "measure", "measures", "article", "clause", "item", "text", "document", "does", "doesn't", "is", "there", "are", "there", "available", "offer", "provide", "provides", "much", "many", "much", "also", "if", "so", "up", "out", "new", "our", "company", "companies", "firm", "firms", "business", "businesses", "enterprise", "enterprises", "kind", "kinds", "sort", "type", "types", "e.g", "eg", "i'm", "we're", "it's"]
-)
+VOCAB_SUFFIX = ".vocab"  # corpus/<doc_id>.vocab/: a notice's own vocabulary, beside the notice
 
 
-def is_chinese(text: str) -> bool:
-    return bool(CJK.search(text))
-
-
-def normalise(text: str) -> str:
-    """Full-width to half-width letters/digits, collapse whitespace."""
-    return re.sub(r"\s+", " ", text.translate(FULLWIDTH)).strip()
+def vocab_dir(source: Path) -> Path:
+    """Where the vocabulary of the notice in `source` lives (corpus/<stem>.vocab/)."""
+    return source.with_name(source.stem + VOCAB_SUFFIX)
 
 
 def _read_lines(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
     return [ln.rstrip("\n") for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def _names(lines: list[str]) -> list[str]:
+    """Chinese names separated by spaces, English ones (which may contain spaces) by commas; lower case."""
+    words: list[str] = []
+    for ln in lines:
+        parts = ln.split() if is_chinese(ln) else ln.split(",")
+        words.extend(p.strip().lower() for p in parts if p.strip())
+    return words
 
 
 @dataclass
 class Lexicon:
-    data_dir: Path
+    data_dir: Path  # language-level data (assistant/data)
+    vocab_dirs: list[Path] = field(default_factory=list)  # each notice's own vocabulary (corpus/<doc_id>.vocab)
     extra_words: list[str] = field(default_factory=list)  # e.g. unit names parsed from the notices
+
+    def _notice_lines(self, name: str) -> list[str]:
+        return [ln for d in self.vocab_dirs for ln in _read_lines(d / name)]
 
     @cached_property
     def stopwords(self) -> set[str]:
         words: set[str] = set()
         for ln in _read_lines(self.data_dir / "stopwords.txt"):
             words.update(ln.split())
-        return words
+        return words | {w for w in self.home_names if is_chinese(w)}
+
+    @cached_property
+    def en_stopwords(self) -> set[str]:
+        words = {w for ln in _read_lines(self.data_dir / "stopwords_en.txt") for w in ln.split()}
+        return words | {n for n in self.home_names if not is_chinese(n)}
 
     @cached_property
     def glossary(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for ln in _read_lines(self.data_dir / "glossary.tsv"):
+        for ln in _read_lines(self.data_dir / "glossary.tsv") + self._notice_lines("glossary.tsv"):
             term, _, exp = ln.partition("\t")
             out[term.strip().lower()] = exp.split()
         return out
@@ -59,13 +74,13 @@ class Lexicon:
     @cached_property
     def unit_aliases(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for ln in _read_lines(self.data_dir / "units.tsv"):
+        for ln in self._notice_lines("units.tsv"):
             unit, _, aliases = ln.partition("\t")
-            out[unit.strip()] = [a.strip() for a in aliases.split("|") if a.strip()]
+            out.setdefault(unit.strip(), []).extend(a.strip() for a in aliases.split("|") if a.strip())
         return out
 
     @cached_property
-    def cues(self) -> list[tuple[str, re.Pattern]]:
+    def refusal_cues(self) -> list[tuple[str, re.Pattern]]:
         out = []
         for ln in _read_lines(self.data_dir / "refusal.tsv"):
             kind, _, pattern = ln.partition("\t")
@@ -74,17 +89,13 @@ class Lexicon:
 
     @cached_property
     def places(self) -> list[str]:
-        # Chinese names are separated by spaces, English ones (which may contain spaces) by commas.
-        words: list[str] = []
-        for ln in _read_lines(self.data_dir / "places.txt"):
-            parts = ln.split() if is_chinese(ln) else ln.split(",")
-            words.extend(p.strip().lower() for p in parts if p.strip())
-        return words
+        """Other places: a question about one of them (not about the notice's own) is another government's."""
+        return _names(_read_lines(self.data_dir / "places.txt"))
 
     @cached_property
     def home_names(self) -> list[str]:
-        """English names of the notices' own city (Chinese names come from the issuing office)."""
-        return [w.strip().lower() for ln in _read_lines(self.data_dir / "home.txt") for w in ln.split(",") if w.strip()]
+        """Names of the notices' own place (home.txt of each notice; the issuing office adds its city)."""
+        return _names(self._notice_lines("home.txt"))
 
     @cached_property
     def jieba(self):
@@ -92,7 +103,9 @@ class Lexicon:
 
         jieba.setLogLevel(logging.WARNING)
         tok = jieba.Tokenizer()
-        tok.load_userdict(str(self.data_dir / "userdict.txt"))
+        for path in [self.data_dir / "userdict.txt", *(d / "terms.txt" for d in self.vocab_dirs)]:
+            if path.is_file():
+                tok.load_userdict(str(path))
         for w in self.extra_words:
             tok.add_word(w, 100)
         return tok
@@ -129,7 +142,7 @@ class Lexicon:
         return tokens
 
     def en_words(self, text: str) -> list[str]:
-        return [w for w in LATIN_WORD.findall(normalise(text).lower()) if w not in EN_STOP]
+        return [w for w in LATIN_WORD.findall(normalise(text).lower()) if w not in self.en_stopwords]
 
     def content_words(self, text: str) -> list[str]:
         """Words that carry topic (jieba words without stopwords; English words without stopwords)."""

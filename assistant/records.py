@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Literal
 
 
@@ -38,7 +39,27 @@ class Notice:
         return next((c for c in self.clauses if c.number == number), None)
 
 
-Kind = Literal["fact", "lookup", "units", "reverse", "meta", "oos"]
+class Kind(StrEnum):
+    """What a question asks for; the router sets it, one answer handler serves each, the harness reports by it."""
+
+    FACT = "fact"  # a topical question: retrieve, gate, quote
+    LOOKUP = "lookup"  # a measure by number: its full text
+    UNITS = "units"  # who handles a measure
+    REVERSE = "reverse"  # which measures a unit handles
+    META = "meta"  # a document fact: 文号, dates, office, validity, count, goal, plan
+    CLARIFY = "clarify"  # nothing says which measure is meant: ask back
+    OOS = "oos"  # out of scope or a rule-breaking request: refused
+    # Question-set categories beyond answer kinds (evals): a turn that leans on the conversation.
+    FOLLOWUP = "followup"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The out-of-scope gate's decision on a topical question, with the parts of its score."""
+
+    in_scope: bool
+    score: float
+    reason: str
 
 
 @dataclass
@@ -47,7 +68,7 @@ class Query:
 
     text: str  # the question as asked (whitespace-normalised)
     lang: Literal["zh", "en"]
-    kind: Kind
+    kind: Kind = Kind.FACT
     clauses: list[int] = field(default_factory=list)  # explicit 第N条 numbers
     carried: int | None = None  # clause carried over from the previous turn (follow-ups)
     followup: bool = False
@@ -77,9 +98,6 @@ class Citation:
     quote: str  # the verbatim sentences quoted
     units: list[str]
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
 
 @dataclass
 class Answer:
@@ -91,11 +109,3 @@ class Answer:
     lang: str = "zh"
     note: str = ""  # e.g. why an LLM answer fell back to extractive
     timings_ms: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {
-            "answer": self.text,
-            "refused": self.refused,
-            "citations": [c.to_json() for c in self.citations],
-            "mode": self.mode,
-        }

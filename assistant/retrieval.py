@@ -12,16 +12,11 @@ from functools import cache
 
 import numpy as np
 
-from .lexicon import Lexicon, is_chinese
+from .lexicon import Lexicon
 from .records import Hit, Notice
+from .settings import RetrievalSettings
 from .store import Store, clause_id
-
-
-@dataclass
-class ScoredSentence:
-    index: int
-    text: str
-    score: float
+from .textnorm import is_chinese
 
 
 @dataclass
@@ -79,14 +74,7 @@ class HybridRetriever:
 
     index: ClauseIndex
     store: Store
-    rrf_k: int = 60
-    k: int = 3
-    dense_depth: int = 40  # clause + sentence documents fetched from Chroma
-    bm25_depth: int = 50  # clauses kept from BM25 before fusion
-    bm25_weight: dict = field(default_factory=lambda: {"zh": 1.5, "en": 0.5})
-    expansion_weight: float = 0.5
-    carried_weight: float = 1.0
-    fusion: str = "relative"  # or "rrf"
+    settings: RetrievalSettings = field(default_factory=RetrievalSettings)
 
     def embed(self, text: str) -> list[float]:
         return self.store.embeddings.embed_query(text)
@@ -106,13 +94,13 @@ class HybridRetriever:
         own, expanded = self.query_tokens(text, lang)
         scores = self.index.scores(own)
         if expanded:
-            scores = scores + self.expansion_weight * self.index.scores(expanded)
+            scores = scores + self.settings.expansion_weight * self.index.scores(expanded)
         return scores
 
     def dense_similarities(self, vector: list[float]) -> dict[tuple[str, int], float]:
         """Best cosine similarity per clause, over the clause document and its sentences."""
         best: dict[tuple[str, int], float] = {}
-        for h in self.store.dense(vector, self.dense_depth):
+        for h in self.store.dense(vector, self.settings.dense_depth):
             key = (h.doc_id, h.clause)
             if h.similarity > best.get(key, -1.0):
                 best[key] = h.similarity
@@ -126,15 +114,17 @@ class HybridRetriever:
         so a clause that BM25 finds far ahead of the rest keeps that margin; fusion="rrf": reciprocal
         rank fusion, which only looks at ranks.
         """
-        k = k or self.k
+        s = self.settings
+        k = k or s.top_k
         bm25 = self.bm25_scores(text, lang)
         hit = np.flatnonzero(bm25 > 0)
-        if len(hit) > self.bm25_depth:  # large corpora: only the best few can win the fusion
-            hit = hit[np.argpartition(-bm25[hit], self.bm25_depth)[: self.bm25_depth]]
+        if len(hit) > s.bm25_depth:  # large corpora: only the best few can win the fusion
+            hit = hit[np.argpartition(-bm25[hit], s.bm25_depth)[: s.bm25_depth]]
         rankers: dict[str, dict[tuple[str, int], float]] = {"bm25": {self.index.keys[i]: float(bm25[i]) for i in hit}}
         best_sim = self.dense_similarities(vector) if vector is not None else {}
         rankers["dense"] = best_sim
-        weights = {"bm25": self.bm25_weight[lang], "dense": 1.0, "carried": self.carried_weight}
+        weights = {"bm25": s.bm25_weight_zh if lang == "zh" else s.bm25_weight_en, "dense": 1.0,
+                   "carried": s.carried_weight}
         if carried is not None:
             rankers["carried"] = {carried: 1.0}
 
@@ -147,8 +137,8 @@ class HybridRetriever:
             hi, lo = scores[ordered[0]], min(scores.values())
             for r, key in enumerate(ordered, start=1):
                 ranks.setdefault(key, {})[name] = r
-                if self.fusion == "rrf":
-                    part = 1.0 / (self.rrf_k + r)
+                if s.fusion == "rrf":
+                    part = 1.0 / (s.rrf_k + r)
                 else:
                     part = (scores[key] - lo) / (hi - lo) if hi > lo else 1.0
                 fused[key] = fused.get(key, 0.0) + weights[name] * part

@@ -18,7 +18,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from .config import Settings
+from .settings import Settings
 from .records import Notice
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,8 @@ class Store:
 
             chroma_settings = ChromaSettings(anonymized_telemetry=False)
             s = self.settings
-            if s.chroma_host:
-                self._client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
+            if s.chroma.host:
+                self._client = chromadb.HttpClient(host=s.chroma.host, port=s.chroma.port, settings=chroma_settings)
             else:
                 s.index_dir.mkdir(parents=True, exist_ok=True)
                 self._client = chromadb.PersistentClient(path=str(s.index_dir / "chroma"), settings=chroma_settings)
@@ -154,7 +154,7 @@ class Store:
         want = self.manifest(corpus_sha256)
         with self._lock():
             client = self.client()
-            name = self.settings.collection
+            name = self.settings.chroma.collection
             existing = None
             if not rebuild:
                 try:
@@ -174,7 +174,7 @@ class Store:
 
     def _build(self, client, notices: list[Notice], manifest: dict) -> None:
         t0 = time.perf_counter()
-        name = self.settings.collection
+        name = self.settings.chroma.collection
         try:
             client.delete_collection(name)
         except Exception:
@@ -196,7 +196,7 @@ class Store:
         self._vector_cache.clear()
         self._count = None
         self.build_seconds = time.perf_counter() - t0
-        if not self.settings.chroma_host:
+        if not self.settings.chroma.host:
             info = {**manifest, "collection": name, "documents": len(ids), "build_seconds": round(self.build_seconds, 3)}
             (self.settings.index_dir / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
 

@@ -38,7 +38,7 @@ socket.socket.connect = _guarded_connect
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
-    from assistant.config import Settings
+    from assistant.settings import Settings
 
     index_dir = tmp_path_factory.mktemp("index")
     return Settings().with_(index_dir=index_dir, today=date(2026, 11, 30))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.assistant import Assistant, InvalidQuestion
+from assistant import Assistant, InvalidQuestion
 
 
 def cited(answer):

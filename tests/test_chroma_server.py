@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.assistant import Assistant
-from assistant.config import Settings
+from assistant.settings import Settings
 
 from .conftest import ROOT
 
@@ -51,7 +51,7 @@ def chroma_server(tmp_path_factory):
 
 
 def test_assistant_builds_and_answers_through_a_chroma_server(chroma_server, tmp_path):
-    s = Settings().with_(chroma_host="127.0.0.1", chroma_port=chroma_server, index_dir=tmp_path / "local")
+    s = Settings().with_(chroma={"host": "127.0.0.1", "port": chroma_server}, index_dir=tmp_path / "local")
     first = Assistant(s)
     assert first.built
     assert first.ask("企业扩产缺资金，政府的产业基金能不能投？").citations[0].clause == 9

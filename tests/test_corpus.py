@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
-from assistant.corpus import cn_to_int, fix_brackets, int_to_cn, load_notices, parse_notice
+from assistant.corpus import fix_brackets, load_notices, parse_notice
+from assistant.textnorm import cn_to_int, int_to_cn
 
 from .conftest import ROOT, SEED
 

@@ -30,7 +30,7 @@ def test_use_puts_chinese_and_english_in_one_space(tmp_path):
 def test_default_path_never_imports_torch(settings):
     code = (
         "import sys; from datetime import date; from pathlib import Path\n"
-        "from assistant.assistant import Assistant; from assistant.config import Settings\n"
+        "from assistant.assistant import Assistant; from assistant.settings import Settings\n"
         f"a = Assistant(Settings().with_(index_dir=Path({str(settings.index_dir)!r})))\n"
         "a.ask('在高新区建厂，用地上政府给什么支持？')\n"
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"

@@ -14,8 +14,8 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from pydantic import Field
 
-from assistant import prompts
-from assistant.llm import LLMAnswerer, make_generator
+from assistant.answering import prompts
+from assistant.answering.llm import LLMAnswerer, make_generator
 
 LAND = "我们想在高新区建个厂，年度供地里有多少是给工业项目的？"  # extractive answer cites 第一条
 GOOD = "年度国有建设用地供应计划中，不低于1/3用于工业项目[第1条]。"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.llm import make_generator
+from assistant.answering.llm import make_generator
 
 from .openai_stub import StubOpenAI, closed_port
 
@@ -35,8 +35,8 @@ def fresh(stub):
 def via(assistant, settings, base_url: str, timeout: float = 5.0):
     """The session's assistant answering through ChatOpenAI as POLICY_LLM_* would configure it."""
     a = copy.copy(assistant)
-    a.llm = make_generator(settings.with_(llm_base_url=base_url, llm_model="stub-model", llm_api_key="sk-test",
-                                          llm_timeout=timeout), a.composer)
+    a.llm = make_generator(settings.with_(llm={"base_url": base_url, "model": "stub-model", "api_key": "sk-test",
+                                               "timeout": timeout}).llm, a.composer)
     return a
 
 

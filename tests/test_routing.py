@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import Settings
+from assistant.settings import Settings
 from assistant.lexicon import Lexicon
 from assistant.routing import Router
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from assistant.assistant import Assistant
-from assistant.config import Settings
+from assistant.settings import Settings
 
 from .conftest import SEED
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import GAP
-from assistant.config import Settings
+from assistant.answering import GAP
+from assistant.settings import Settings
 from assistant.corpus import load_notices
 from assistant.records import Citation
 

@@ -6,22 +6,17 @@ Notice; the fixed phrases around them are the only words this module writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from .corpus import int_to_cn
-from .records import Answer, Citation, Clause, Notice, Query
-
-
-def cn_date(d: date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else "未注明"
+from ..records import Answer, Citation, Clause, Kind, Notice, Query
+from ..textnorm import cn_date, int_to_cn
 
 
 def tag(c: Clause) -> str:
     return f"【第{int_to_cn(c.number)}条 {c.title}】"
 
 
-REVERSE_LIMIT = 30  # measures listed for one unit before the answer says how many more there are
 GAP = "……"  # joins quoted passages that are not next to each other in the source
 
 
@@ -46,9 +41,15 @@ FIGURE_WORDS = {
 }
 
 
+# How a clarifying answer gives examples when the notice's profile.json has none of its own.
+CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": "For example: \"Who handles measure 1?\""}
+
+
 @dataclass
 class Composer:
     notices: list[Notice]
+    reverse_limit: int = 30  # measures listed for one unit before the answer says how many more there are
+    clarify_examples: dict[str, dict[str, str]] = field(default_factory=dict)  # doc_id → lang → example line
 
     # --- shared pieces -------------------------------------------------------------------------
     def _source(self, n: Notice) -> str:
@@ -94,21 +95,21 @@ class Composer:
                     if q.reason != "place" else
                     f"Sorry, {n.doc_number} is a policy of {n.office}; it does not cover other places.")
             text = f"{head}\nI can answer questions about its {len(n.clauses)} measures: {topics}."
-        return Answer(text=text, refused=True, citations=[], kind="oos", lang=q.lang)
+        return Answer(text=text, refused=True, citations=[], kind=Kind.OOS, lang=q.lang)
 
     def clarify(self, q: Query, today: date) -> Answer:
         """A question with nothing to go on ("这条找哪个部门？" with no earlier turn): ask which measure."""
         n = self.notices[0]
         titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
+        example = self.clarify_examples.get(n.doc_id, {}).get(q.lang) or CLARIFY_EXAMPLE[q.lang]
         if q.lang == "zh":
-            text = ["请问您指的是哪一条措施或哪方面的内容？例如“第四条找哪个部门？”或“用地方面有什么支持？”。",
+            text = [f"请问您指的是哪一条措施或哪方面的内容？{example}",
                     f"{self._source(n)}共{len(n.clauses)}条措施：{titles}。"]
         else:
-            text = ["Which measure or topic do you mean? For example: \"Who handles measure 4?\" or "
-                    "\"What land support is there?\"",
+            text = [f"Which measure or topic do you mean? {example}",
                     f"{n.doc_number} has {len(n.clauses)} measures: {titles}."]
         answer = self._finish(q, n, today, text, [])
-        answer.kind = "clarify"
+        answer.kind = Kind.CLARIFY
         return answer
 
     def lookup(self, q: Query, n: Notice, numbers: list[int], today: date) -> Answer:
@@ -179,12 +180,12 @@ class Composer:
         lines = [f"{unit}是以下{len(matches)}条措施的责任单位：" if q.lang == "zh"
                  else f"{unit} is a responsible unit for {len(matches)} measure(s):"]
         cites = []
-        for i, (n, c) in enumerate(matches[:REVERSE_LIMIT], start=1):
+        for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
             bracket = f"（责任单位：{c.units_text}）"
             lines.append(f"{i}. {tag(c)}（{n.doc_number}）{bracket}")
             cites.append(self.citation(n, c, bracket))
-        if len(matches) > REVERSE_LIMIT:  # only with many notices loaded
-            rest = len(matches) - REVERSE_LIMIT
+        if len(matches) > self.reverse_limit:  # only with many notices loaded
+            rest = len(matches) - self.reverse_limit
             lines.append(f"……另有{rest}条未列出，请加上文号缩小范围。" if q.lang == "zh"
                          else f"… and {rest} more; name a document number to narrow it down.")
         return self._finish(q, matches[0][0], today, lines, cites)
@@ -245,31 +246,3 @@ class Composer:
         state = (f"It is in force today ({today.isoformat()}), {days} day(s) left." if days >= 0
                  else f"It expired; today is {today.isoformat()}.")
         return f"Valid until {n.valid_until.isoformat()} (有效期至{cn_date(n.valid_until)}). {state}"
-
-
-class CitationVerifier:
-    """Drops citations whose quote is not verbatim text of the clause (or document) they name.
-
-    Built once per corpus: the lookup tables cost milliseconds at a thousand notices."""
-
-    def __init__(self, notices: list[Notice]):
-        self.clauses = {(n.doc_number, c.number): c.text for n in notices for c in n.clauses}
-        self.documents = {
-            n.doc_number: "\n".join([n.doc_number, n.office, n.title, n.preamble, n.effective, cn_date(n.issued),
-                                     *(c.title for c in n.clauses)])
-            for n in notices}
-
-    def __call__(self, answer: Answer) -> Answer:
-        kept = []
-        for cit in answer.citations:
-            source = (self.documents.get(cit.doc_number, "") if cit.clause is None
-                      else self.clauses.get((cit.doc_number, cit.clause), ""))
-            if source and cit.quote and all(part in source for part in cit.quote.split(GAP) if part):
-                kept.append(cit)
-        answer.citations = kept
-        return answer
-
-
-def verify_citations(answer: Answer, notices: list[Notice]) -> Answer:
-    """One-off form of CitationVerifier (the Assistant keeps one)."""
-    return CitationVerifier(notices)(answer)

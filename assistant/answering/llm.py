@@ -24,20 +24,20 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import Any
 
+from ..records import Answer, Citation, Clause, Kind, Notice, Query
+from ..settings import LLMSettings
+from ..textnorm import CN_RUN, FULL_WIDTH, MULT, NUM, cn_date, cn_to_int, cn_value, int_to_cn
 from . import prompts
-from .answer import Composer, cn_date, tag
-from .config import Settings
-from .corpus import CN_NUM, cn_to_int, int_to_cn
-from .records import Answer, Citation, Clause, Notice, Query
+from .compose import Composer, tag
 
 log = logging.getLogger(__name__)
 
-LLM_KINDS = ("fact", "units")  # lookup/meta/reverse answers are verbatim text or dates: kept extractive
+LLM_KINDS = (Kind.FACT, Kind.UNITS)  # lookup/meta/reverse answers are verbatim text or dates: kept extractive
 
 
-def make_generator(settings: Settings, composer: Composer) -> LLMAnswerer | None:
+def make_generator(settings: LLMSettings, composer: Composer) -> LLMAnswerer | None:
     """A generator for the configured model, or None when no model is configured (extractive only)."""
-    if not settings.llm_model:
+    if not settings.model:
         return None
     try:
         from langchain_openai import ChatOpenAI
@@ -46,10 +46,10 @@ def make_generator(settings: Settings, composer: Composer) -> LLMAnswerer | None
                   "answering extractively")
         return None
     model = ChatOpenAI(
-        model=settings.llm_model,
-        base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key or "not-needed",  # Ollama / vLLM accept any key
-        timeout=settings.llm_timeout,
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key=settings.api_key or "not-needed",  # Ollama / vLLM accept any key
+        timeout=settings.timeout,
         max_retries=0,  # one attempt: a dead model must not hold the asker for several timeouts
         temperature=0,
     )
@@ -95,7 +95,6 @@ class Checked:
     removed: list[str] = field(default_factory=list)  # markers naming clauses that were not retrieved
 
 
-NUM = rf"(?:\d+|{CN_NUM})"
 MARKER = re.compile(r"[\[【［（(]([^\[\]【】［］（）()\n]{1,60})[\]】］）)]")
 CLAUSE_REF = re.compile(rf"第\s*({NUM})\s*[条條]")
 ONLY_REFS = re.compile(rf"\s*(?:第\s*{NUM}\s*[条條][\s、,，和及与]*)+")  # （第1条、第3条）counts as a marker
@@ -165,7 +164,6 @@ def check(draft: str, sources: list[tuple[Notice, Clause, Citation]]) -> Checked
 
 
 # --- figures: numbers with their units, compared by value ----------------------------------------
-CN_RUN = "[零〇一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*"
 UNITS: dict[str, tuple[str, Fraction]] = {
     "%": ("ratio", Fraction(1, 100)), "％": ("ratio", Fraction(1, 100)), "percent": ("ratio", Fraction(1, 100)),
     "per cent": ("ratio", Fraction(1, 100)), "成": ("ratio", Fraction(1, 10)), "倍": ("times", Fraction(1)),
@@ -177,7 +175,6 @@ UNITS: dict[str, tuple[str, Fraction]] = {
     "months": ("month", Fraction(1)), "年": ("year", Fraction(1)), "years": ("year", Fraction(1)),
 }
 UNIT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
-MULT = {"千": 1000, "万": 10_000, "亿": 100_000_000}
 FIGURE = re.compile(
     r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
     r"|(?P<a>\d+)\s*/\s*(?P<b>\d+)"
@@ -186,25 +183,6 @@ FIGURE = re.compile(
     rf"|(?P<cn>{CN_RUN})\s*(?P<cnunit>{UNIT})",
     re.IGNORECASE,
 )
-FULL_WIDTH = str.maketrans("０１２３４５６７８９．／", "0123456789./")
-
-
-def cn_value(s: str) -> Fraction | None:
-    """一百二十 → 120, 五十万 → 500000, 二〇二六 → 2026."""
-    digits = {ch: v for v, chars in enumerate(["零〇", "一", "二两", "三", "四", "五", "六", "七", "八", "九"]) for ch in chars}
-    if all(ch in digits for ch in s):
-        return Fraction(int("".join(str(digits[ch]) for ch in s)))
-    total = section = current = 0
-    for ch in s:
-        if ch in digits:
-            current = digits[ch]
-        elif ch in "十百千":
-            section += (current or 1) * {"十": 10, "百": 100, "千": 1000}[ch]
-            current = 0
-        elif ch in "万亿":
-            total += (section + current or 1) * MULT[ch]
-            section = current = 0
-    return Fraction(total + section + current)
 
 
 def figures(text: str) -> list[tuple[str, tuple]]:

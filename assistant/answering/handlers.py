@@ -1,0 +1,141 @@
+"""One handler per question kind, looked up from the routed query's kind (the table in `Answering`).
+
+Document-level kinds (meta, lookup, reverse, units of a named clause) are answered from the parsed
+notices; topical kinds (fact, units about a topic) retrieve, pass the out-of-scope gate, then quote.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import date
+
+from ..records import Answer, Clause, Kind, Notice, Query
+from ..retrieval import HybridRetriever
+from ..routing import Router, ScopeGate
+from ..settings import RetrievalSettings
+from .compose import Composer
+from .quote import Quoter
+
+log = logging.getLogger(__name__)
+
+
+class Timer:
+    """Adds the time since the last lap to timings[stage] (ms)."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+        self.t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - self.t) * 1000
+        self.t = now
+
+
+Handler = Callable[[Query, Notice, date, Timer], Answer]
+
+
+class Answering:
+    def __init__(self, notices: list[Notice], composer: Composer, retriever: HybridRetriever, router: Router,
+                 gate: ScopeGate, quoter: Quoter, settings: RetrievalSettings):
+        self.notices = notices
+        self.composer = composer
+        self.retriever = retriever
+        self.router = router
+        self.gate = gate
+        self.quote = quoter
+        self.settings = settings
+        self.by_id = {n.doc_id: n for n in notices}
+        self.table: dict[Kind, Handler] = {
+            Kind.OOS: self.refuse,
+            Kind.META: self.meta,
+            Kind.REVERSE: self.reverse,
+            Kind.LOOKUP: self.lookup,
+            Kind.UNITS: self.units,
+            Kind.FACT: self.topical,
+        }
+
+    def __call__(self, q: Query, today: date, timings: dict[str, float], doc: str | None = None) -> Answer:
+        return self.table[q.kind](q, self.notice_for(q, doc), today, Timer(timings))
+
+    def notice_for(self, q: Query, doc: str | None = None) -> Notice:
+        """The notice a question is about: the one asked for, the one whose 文号 it names, else the first."""
+        if doc is not None:
+            return self.by_id[doc]
+        return next((n for n in self.notices if n.doc_number and n.doc_number in q.text), self.notices[0])
+
+    def clause(self, doc_id: str, number: int) -> tuple[Notice, Clause]:
+        n = self.by_id[doc_id]
+        c = n.clause(number)
+        assert c is not None, (doc_id, number)
+        return n, c
+
+    # --- document-level kinds ------------------------------------------------------------------
+    def refuse(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
+        return self.composer.refuse(q)
+
+    def meta(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
+        number = (q.clauses or [q.carried])[0] if (q.clauses or q.carried) else None
+        a = self.composer.meta(q, notice, today, notice.clause(number) if number else None)
+        timer.lap("answer")
+        return a
+
+    def reverse(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
+        matches = [(n, c) for n in self.notices for c in n.clauses if q.unit in c.units]
+        a = self.composer.reverse(q, q.unit or "", matches, today)
+        timer.lap("answer")
+        return a
+
+    def lookup(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
+        a = self.composer.lookup(q, notice, q.clauses, today)
+        timer.lap("answer")
+        return a
+
+    def units(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
+        """Who handles a named (or carried) measure; about a topic it is a topical question."""
+        if not (q.clauses or (q.carried and not self.router.topic_words(q.text))):
+            return self.topical(q, notice, today, timer)
+        number = (q.clauses or [q.carried])[0]
+        c = notice.clause(number)
+        if c is None:
+            return self.composer.lookup(q, notice, [number], today)
+        a = self.composer.units(q, notice, c, today)
+        timer.lap("answer")
+        return a
+
+    # --- topical kinds ---------------------------------------------------------------------------
+    def topical(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
+        if not q.clauses and q.carried is None and not self.router.topic_words(q.search_text):
+            return self.composer.clarify(q, today)  # nothing says which measure is meant
+        vector = self.retriever.embed(q.search_text)
+        carried = (notice.doc_id, q.carried) if q.carried and notice.clause(q.carried) else None
+        hits = self.retriever.rank(q.search_text, q.lang, vector, carried)
+        timer.lap("retrieve")
+        if not hits:
+            return self.composer.refuse(q)
+        # "这条找哪个部门？": the previous turn says what it is about, so the gate is not asked.
+        if not (q.followup and q.carried is not None and not self.router.topic_words(q.text)):
+            verdict = self.gate.judge(q, hits[0].similarity, vector)
+            if not verdict.in_scope:
+                log.debug("refused %r: %s", q.text, verdict.reason)
+                return self.composer.refuse(q)
+        n, c = self.clause(hits[0].doc_id, hits[0].clause)
+        if q.kind == Kind.UNITS:
+            a = self.composer.units(q, n, c, today)
+            timer.lap("answer")
+            return a
+        picks = [(n, c, self.quote(q, n, c, vector))]
+        for h in hits[1:2]:
+            if h.score >= self.settings.second_ratio * hits[0].score and "carried" not in hits[0].ranks:
+                n2, c2 = self.clause(h.doc_id, h.clause)
+                picks.append((n2, c2, self.quote(q, n2, c2, vector)))
+        missing = None
+        if q.asks_figure:  # asked for a number: say so when the cited clause states none of that kind
+            kind = self.router.cues.figure_kind_of(q.text)
+            if not self.router.cues.states_figure(kind, "".join(picks[0][2])):
+                missing = kind
+        a = self.composer.fact(q, picks, today, missing)
+        timer.lap("answer")
+        return a

@@ -1,0 +1,53 @@
+"""The out-of-scope gate: is a topical question about the notices at all?
+
+score = (best similarity to a clause or sentence) − (best similarity to a typical off-topic hotline
+question from data/out_of_scope.txt) + coverage_weight × (share of the question's words the notices or
+glossary know). Comparing with off-topic examples, not just an absolute threshold, keeps colloquial
+in-scope questions (low similarity to everything) answerable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from ..records import Query, Verdict
+from ..settings import ScopeSettings
+from .router import Router
+
+
+class ScopeGate:
+    def __init__(self, router: Router, embeddings, cache_dir: Path | None, settings: ScopeSettings):
+        self.router = router
+        self.coverage_weight = settings.coverage_weight
+        self.threshold = settings.min_score
+        path = router.lexicon.data_dir / "out_of_scope.txt"
+        examples = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+                    if ln.strip() and not ln.startswith("#")]
+        self.vectors = self._vectors(examples, embeddings, cache_dir)
+        self.off_topic_words = frozenset(
+            w for e in examples for w in router.lexicon.content_words(e) if not router.knows(w))
+
+    @staticmethod
+    def _vectors(examples: list[str], embeddings, cache_dir: Path | None) -> np.ndarray:
+        key = hashlib.sha256(("\n".join(examples) + getattr(embeddings, "model_id", "")).encode()).hexdigest()[:16]
+        cached = cache_dir / f"out-of-scope-{key}.npy" if cache_dir else None
+        if cached and cached.exists():
+            return np.load(cached)
+        vectors = np.asarray(embeddings.embed_documents(examples), dtype="float32")
+        if cached:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                np.save(cached, vectors)
+            except OSError:
+                pass
+        return vectors
+
+    def judge(self, q: Query, best_similarity: float, vector: list[float]) -> Verdict:
+        off_topic = float((self.vectors @ np.asarray(vector, dtype="float32")).max()) if len(self.vectors) else 0.0
+        coverage = self.router.coverage(q.text, self.off_topic_words)
+        value = best_similarity - off_topic + self.coverage_weight * coverage
+        reason = f"scope={value:+.3f} (dense {best_similarity:.3f}, off-topic {off_topic:.3f}, coverage {coverage:.2f})"
+        return Verdict(in_scope=value >= self.threshold, score=value, reason=reason)

@@ -1,0 +1,192 @@
+"""Normalise and route a question: its kind, language, clause numbers, unit, follow-up context.
+
+The patterns here describe how people ask about any notice of this style (第N条, 责任单位, 文号,
+有效期 …); the notice's own vocabulary (unit names and aliases, glossary, places, refusal cues)
+comes from the parsed notices and the data files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..lexicon import Lexicon
+from ..records import Kind, Notice, Query
+from ..textnorm import CN_NUM, NUM, cn_to_int, is_chinese, normalise
+from .cues import Cues, load_cues
+
+ZH_CLAUSE = re.compile(rf"第\s*({NUM})\s*(?:条|條|项|項|款|点|點|个措施|個措施|项措施|部分)|(?:措施|条款)\s*({NUM})(?![\d])|^\s*({CN_NUM})、")
+EN_WORDS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
+EN_ORD = {w: i for i, w in enumerate(
+    ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"])}
+EN_CLAUSE = re.compile(
+    r"\b(?:article|clause|measure|item|section|point|paragraph)s?\s*(?:no\.?|number|#)?\s*(\d+|"
+    + "|".join(EN_WORDS) + r")\b"
+    r"|\b(\d+)(?:st|nd|rd|th)?\s+(?:article|clause|measure|item)\b"
+    r"|\b(" + "|".join(EN_ORD) + r")\s+(?:article|clause|measure|item)\b",
+    re.IGNORECASE,
+)
+# Document facts that only a question about the document asks (the others — dates, validity, goal —
+# also occur in everyday questions, so they need the question to refer to the notice).
+STRONG_META = {"doc_number", "office", "count", "plan"}
+CITED = re.compile(rf"【第({NUM})条")
+
+
+def _num(s: str | None) -> int | None:
+    if not s:
+        return None
+    s = s.lower()
+    if s in EN_WORDS:
+        return EN_WORDS[s]
+    if s in EN_ORD:
+        return EN_ORD[s]
+    return cn_to_int(re.sub(r"(st|nd|rd|th)$", "", s))
+
+
+@dataclass
+class Router:
+    notices: list[Notice]
+    lexicon: Lexicon
+
+    def __post_init__(self) -> None:
+        self.cues: Cues = load_cues(self.lexicon.data_dir / "cues.toml")
+        # alias (lower case) -> unit as written in the notice; longest aliases are matched first.
+        aliases: dict[str, str] = {}
+        written = {u for n in self.notices for c in n.clauses for u in c.units}
+        for unit in written:
+            aliases[unit.lower()] = unit
+            if unit.startswith("市") and len(unit) >= 4:
+                aliases.setdefault(unit[1:].lower(), unit)
+        for unit, names in self.lexicon.unit_aliases.items():
+            if unit in written:
+                for a in names:
+                    aliases.setdefault(a.lower(), unit)
+        self.unit_aliases = dict(sorted(aliases.items(), key=lambda kv: -len(kv[0])))
+        self.corpus_text = "\n".join(c.text for n in self.notices for c in n.clauses) + "\n" + "\n".join(
+            f"{n.title}{n.preamble}{n.effective}{n.office}" for n in self.notices)
+        self.corpus_lower = self.corpus_text.lower()  # lowered once: `in` checks run on every question
+        self.max_clause = max((c.number for n in self.notices for c in n.clauses), default=0)
+
+    # --- pieces ------------------------------------------------------------------------------
+    def clause_numbers(self, text: str) -> list[int]:
+        nums: list[int] = []
+        for m in ZH_CLAUSE.finditer(text):
+            n = _num(m.group(1) or m.group(2) or m.group(3))
+            if n is not None and n not in nums:
+                nums.append(n)
+        for m in EN_CLAUSE.finditer(text):
+            n = _num(m.group(1) or m.group(2) or m.group(3))
+            if n is not None and n not in nums:
+                nums.append(n)
+        return nums
+
+    def find_unit(self, text: str) -> str | None:
+        low = text.lower()
+        for alias, unit in self.unit_aliases.items():
+            if is_chinese(alias):
+                if alias in low:
+                    return unit
+            elif re.search(rf"\b{re.escape(alias)}\b", low):
+                return unit
+        return None
+
+    def refusal_cue(self, text: str) -> str | None:
+        for kind, pattern in self.lexicon.refusal_cues:
+            if pattern.search(text):
+                return kind
+        low = text.lower()
+        for place in self.lexicon.places:
+            if place in low and place not in self.corpus_lower and (
+                    not self._mentions_home(low) or self.cues.compare.search(low)):
+                return "place"
+        return None
+
+    def _mentions_home(self, low: str) -> bool:
+        """Does the question name the notice's own city (from the issuing office, or its English names)?"""
+        for n in self.notices:
+            city = re.match(r"(.+?市)", n.office or n.title)
+            if city and city[1].removesuffix("市") in low:
+                return True
+        return any(re.search(rf"\b{re.escape(name)}\b", low) for name in self.lexicon.home_names)
+
+    def knows(self, word: str) -> bool:
+        """Is the word in the notices, or one the glossary maps to them?"""
+        glossary = self.lexicon.glossary
+        return word in self.corpus_lower or word in glossary or (
+            is_chinese(word) and any(word in g for g in glossary))
+
+    def coverage(self, text: str, off_topic_words: frozenset[str] = frozenset()) -> float:
+        """Share of the question's content words that the notices (or the glossary) know, minus the
+        share of unknown words that belong to typical off-topic questions (所得税, 签证 …)."""
+        words = self.lexicon.content_words(text)
+        if not words:
+            return 0.0
+        known = sum(self.knows(w) for w in words)
+        off = sum(1 for w in words if w in off_topic_words and not self.knows(w))
+        return (known - off) / len(words)
+
+    def topic_words(self, text: str) -> list[str]:
+        """Content words left after removing the asking phrases (who handles it, how much, this one…).
+
+        Empty for a pure follow-up such as 这条找哪个部门？ or "And which departments handle that?"."""
+        c = self.cues
+        for rx in (c.units, c.figure, c.followup, *c.meta.values()):
+            text = rx.sub(" ", text)
+        return [w for w in self.lexicon.content_words(text) if w not in c.filler]
+
+    def carried_clause(self, history: list[dict]) -> int | None:
+        for turn in reversed(history):
+            if turn.get("role") == "assistant":
+                m = CITED.search(str(turn.get("content", "")))
+                return _num(m.group(1)) if m else None
+        return None
+
+    def _about_document(self, text: str, metas: list[str]) -> bool:
+        """Ambiguous document facts (dates, validity, goal) need the question to be about the notice.
+
+        "驾照快到期了" mentions expiry but not the notice; "这个政策还有效吗" does.
+        """
+        if set(metas) & STRONG_META:
+            return True
+        if self.cues.doc_ref.search(text):
+            return True
+        rest = text
+        for k in metas:
+            rest = self.cues.meta[k].sub("", rest)
+        return bool(self.lexicon.content_words(rest)) and self.coverage(rest) >= 0.5
+
+    # --- route -------------------------------------------------------------------------------
+    def route(self, question: str, history: list[dict] | None = None) -> Query:
+        history = history or []
+        text = normalise(question)
+        lang = "zh" if is_chinese(text) else "en"
+        q = Query(text=text, lang=lang, kind=Kind.FACT, search_text=text)
+        c = self.cues
+
+        cue = self.refusal_cue(text)
+        if cue:
+            q.kind, q.reason = Kind.OOS, cue
+            return q
+
+        q.clauses = self.clause_numbers(text)
+        q.followup = bool(history) and not q.clauses and (
+            bool(c.followup.search(text)) or not self.topic_words(text))
+        if q.followup:
+            q.carried = self.carried_clause(history)
+            if q.carried is None:  # no citation to lean on: search with the previous question too
+                prev = next((t.get("content", "") for t in reversed(history) if t.get("role") == "user"), "")
+                q.search_text = f"{prev} {text}".strip()
+        q.asks_figure = bool(c.figure.search(text))
+
+        metas = [k for k, rx in c.meta.items() if rx.search(text)]
+        unit = self.find_unit(text)
+        reverse = bool(unit and c.reverse.search(text) and not q.clauses)
+        if metas and not (metas == ["count"] and (q.clauses or reverse)) and self._about_document(text, metas):
+            q.kind, q.meta = Kind.META, ",".join(metas)
+        elif reverse:
+            q.kind, q.unit = Kind.REVERSE, unit
+        elif c.units.search(text):
+            q.kind = Kind.UNITS
+        elif q.clauses:
+            q.kind = Kind.LOOKUP
+        return q

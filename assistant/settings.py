@@ -1,0 +1,147 @@
+"""One settings object for the whole assistant: nested groups, validated, every field settable from the
+environment as POLICY_<GROUP>_<FIELD> (top-level fields: POLICY_<FIELD>), e.g. POLICY_PORT,
+POLICY_CHROMA_HOST, POLICY_RETRIEVAL_TOP_K. README.md ("Configuration") lists every variable; a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent  # the source checkout (corpus/, index/, evals/)
+DATA = Path(__file__).resolve().parent / "data"  # language-level vocabulary shipped with the package
+PREFIX = "POLICY_"
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChromaSettings(_Group):
+    host: str | None = Field(None, description="use a `chroma run` server at this host instead of the embedded store")
+    port: int = Field(8000, ge=1, le=65535, description="port of that server")
+    collection: str = Field("policy_clauses", min_length=1, description="collection name")
+
+
+class RetrievalSettings(_Group):
+    top_k: int = Field(3, ge=1, le=50, description="clauses ranked per question")
+    fusion: Literal["relative", "rrf"] = Field("relative", description="how BM25 and dense rankings are fused")
+    rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion (fusion=rrf)")
+    dense_depth: int = Field(40, ge=1, description="clause and sentence documents fetched from Chroma")
+    bm25_depth: int = Field(50, ge=1, description="clauses kept from BM25 before fusion")
+    bm25_weight_zh: float = Field(1.5, ge=0, description="weight of BM25 for Chinese questions")
+    bm25_weight_en: float = Field(0.5, ge=0, description="weight of BM25 (glossary translation) for English questions")
+    expansion_weight: float = Field(0.5, ge=0, description="weight of glossary-expanded tokens in BM25")
+    carried_weight: float = Field(1.0, ge=0, description="weight of the clause carried from the previous turn")
+    second_ratio: float = Field(0.9, ge=0, le=1, description="a second clause is cited when its score ≥ this × the best")
+
+
+class QuoteSettings(_Group):
+    margin: float = Field(0.3, ge=0, description="sentences scoring within this of the best are quoted")
+    ratio: float = Field(0.5, ge=0, le=1, description="… and at least this share of the best score")
+    max_sentences: int = Field(4, ge=1, description="most sentences quoted from one clause")
+
+
+class ScopeSettings(_Group):
+    min_score: float = Field(-0.08, description="in-scope threshold of the out-of-scope gate")
+    coverage_weight: float = Field(0.3, ge=0, description="weight of word coverage in the gate's score")
+
+
+class LimitSettings(_Group):
+    question_chars: int = Field(500, ge=1, description="longest question accepted (characters)")
+    reverse_list: int = Field(30, ge=1, description="measures listed for one unit before 'and N more'")
+
+
+class LLMSettings(_Group):
+    model: str | None = Field(None, description="chat model name; unset = extractive answers only")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, ending in /v1")
+    api_key: str | None = Field(None, description="API key, if the endpoint wants one")
+    timeout: float = Field(20.0, gt=0, description="seconds to wait for the model (per read while streaming)")
+
+
+class Settings(_Group):
+    corpus_dir: Path = Field(ROOT / "corpus", description="notices to load")
+    index_dir: Path = Field(ROOT / "index", description="where the Chroma store and caches live")
+    data_dir: Path = Field(DATA, description="language-level vocabulary (stopwords, cues, refusal patterns)")
+    embeddings: str = Field("use-multilingual", min_length=1,
+                            description="`use-multilingual` or `sentence-transformers:<model name or path>`")
+    today: date | None = Field(None, description="the date validity is judged against (default: today)")
+    host: str = Field("127.0.0.1", min_length=1, description="web app interface")
+    port: int = Field(7860, ge=1, le=65535, description="web app port")
+    feedback_log: Path = Field(ROOT / "feedback" / "feedback.jsonl", description="where 👍/👎 feedback is appended")
+    chroma: ChromaSettings = ChromaSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    quote: QuoteSettings = QuoteSettings()
+    scope: ScopeSettings = ScopeSettings()
+    limits: LimitSettings = LimitSettings()
+    llm: LLMSettings = LLMSettings()
+
+    def clock(self) -> date:
+        return self.today or date.today()
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (validated); a group takes a dict of its fields to change."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            if isinstance(value, BaseModel):
+                value = value.model_dump()
+            if isinstance(value, Mapping) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return _validate(data, {})
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Defaults overridden by every non-empty POLICY_* variable; a bad value raises SettingsError
+        naming the variable."""
+        e = os.environ if env is None else env
+        data: dict[str, Any] = {}
+        used: dict[tuple[str, ...], str] = {}
+        for name, path in env_names().items():
+            value = e.get(name)
+            if value:
+                used[path] = name
+                target = data
+                for part in path[:-1]:
+                    target = target.setdefault(part, {})
+                target[path[-1]] = value
+        return _validate(data, used, e)
+
+
+def _validate(data: dict, used: dict[tuple[str, ...], str], env: Mapping[str, str] | None = None) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = tuple(str(p) for p in err["loc"])
+        name = used.get(path) or env_name(path)
+        shown = (env or {}).get(name, err.get("input"))
+        raise SettingsError(f"{name}={shown!r}: {err['msg']}") from None
+
+
+def env_name(path: tuple[str, ...]) -> str:
+    return PREFIX + "_".join(path).upper()
+
+
+def fields(model: type[BaseModel] = Settings, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every leaf setting as (path, pydantic FieldInfo)."""
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from fields(ann, (*prefix, name))
+        else:
+            yield (*prefix, name), info
+
+
+def env_names() -> dict[str, tuple[str, ...]]:
+    """POLICY_* variable → path of the setting it sets."""
+    return {env_name(path): path for path, _ in fields()}
