@@ -7,10 +7,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
+PY_SOURCES := assistant evals tests ui.py
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: setup index browser run test eval bench lint clean
+.PHONY: setup index browser run check test eval bench lint format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -32,8 +33,17 @@ browser:
 run: index
 	$(BIN)/python ui.py --host $(HOST) --port $(PORT)
 
-test: index browser
-	$(BIN)/python -m pytest -q
+# The fast loop (< 90 s): lint, format, import layers, and every test not marked slow.
+# .pre-commit-config.yaml runs the same commands.
+check: setup
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Everything: the fast loop, then the slow tests (servers, browser, torch) and the quality gates.
+test: check index browser
+	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/policy-assistant eval --gate
 	$(BIN)/policy-assistant eval --gate --set evals/heldout.jsonl
 
@@ -44,7 +54,11 @@ bench: index
 	$(BIN)/policy-assistant bench
 
 lint: setup
-	$(BIN)/ruff check assistant tests ui.py evals
+	$(BIN)/ruff check $(PY_SOURCES)
+
+format: setup
+	$(BIN)/ruff format $(PY_SOURCES)
+	$(BIN)/ruff check --fix $(PY_SOURCES)
 
 clean:
 	rm -rf $(VENV) index/chroma index/cache index/manifest.json

@@ -21,7 +21,25 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 __all__ = [
-    "Answer", "Assistant", "Citation", "Clause", "CorpusError", "Hit", "InvalidQuestion", "Kind", "Notice",
-    "PolicyError", "Query", "Settings", "SettingsError", "__version__", "clause_spans", "cn_date", "cn_to_int",
-    "int_to_cn", "is_chinese", "load_notices", "parse_notice",
+    "Answer",
+    "Assistant",
+    "Citation",
+    "Clause",
+    "CorpusError",
+    "Hit",
+    "InvalidQuestion",
+    "Kind",
+    "Notice",
+    "PolicyError",
+    "Query",
+    "Settings",
+    "SettingsError",
+    "__version__",
+    "clause_spans",
+    "cn_date",
+    "cn_to_int",
+    "int_to_cn",
+    "is_chinese",
+    "load_notices",
+    "parse_notice",
 ]

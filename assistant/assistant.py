@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from .contract import check_history, check_question
 from .corpus import corpus_hash, load_notices
 from .embeddings import embedder_id, make_embeddings
 from .errors import InvalidQuestion
-from .lexicon import Lexicon, vocab_dir
+from .lexicon import Lexicon, read_profiles
 from .records import Answer, Notice, Query
 from .retrieval import ClauseIndex, HybridRetriever
 from .routing import Router, ScopeGate
@@ -31,23 +30,32 @@ class Assistant:
         self.settings = s = settings or Settings.from_env()
         t0 = time.perf_counter()
         self.notices: list[Notice] = load_notices(s.corpus_dir)
-        units = sorted({u for n in self.notices for c in n.clauses for u in c.units})
-        vocab = [d for n in self.notices if (d := vocab_dir(s.corpus_dir / n.doc_id)).is_dir()]
-        self.profiles = {n.doc_id: _profile(vocab_dir(s.corpus_dir / n.doc_id)) for n in self.notices}
-        self.lexicon = Lexicon(s.data_dir, vocab_dirs=vocab, extra_words=units)
+        self.profiles = read_profiles(s.corpus_dir, self.notices)
+        self.lexicon = Lexicon.for_notices(s.data_dir, s.corpus_dir, self.notices)
         self.router = Router(self.notices, self.lexicon)
-        self.composer = Composer(self.notices, reverse_limit=s.limits.reverse_list,
-                                 clarify_examples={k: p.get("clarify", {}) for k, p in self.profiles.items()})
+        self.composer = Composer(
+            self.notices,
+            reverse_limit=s.limits.reverse_list,
+            clarify_examples={k: p.get("clarify", {}) for k, p in self.profiles.items()},
+        )
         self.verify = CitationVerifier(self.notices)
         model_id = embedder_id(s.embeddings)
         self.embeddings = make_embeddings(s.embeddings, cache_dir=s.index_dir / "cache")
         self.store = Store(s, self.embeddings, model_id)
         self.built = self.store.open(self.notices, corpus_hash(s.corpus_dir), rebuild=rebuild)
-        self.retriever = HybridRetriever(index=ClauseIndex(self.notices, self.lexicon), store=self.store,
-                                         settings=s.retrieval)
+        self.retriever = HybridRetriever(
+            index=ClauseIndex(self.notices, self.lexicon), store=self.store, settings=s.retrieval
+        )
         self.gate = ScopeGate(self.router, self.embeddings, s.index_dir / "cache", s.scope)
-        self.answering = Answering(self.notices, self.composer, self.retriever, self.router, self.gate,
-                                   Quoter(self.retriever, s.quote), s.retrieval)
+        self.answering = Answering(
+            self.notices,
+            self.composer,
+            self.retriever,
+            self.router,
+            self.gate,
+            Quoter(self.retriever, s.quote),
+            s.retrieval,
+        )
         self.llm = make_generator(s.llm, self.composer)  # None unless POLICY_LLM_MODEL is set
         self.startup_seconds = time.perf_counter() - t0
 
@@ -70,8 +78,9 @@ class Assistant:
             answer = self.llm.answer(q, answer, self.today(), timings)
         return self._timed(answer, timings, t0)
 
-    def ask_stream(self, question: object, history: object = None,
-                   doc: str | None = None) -> Iterator[tuple[str, Answer | None]]:
+    def ask_stream(
+        self, question: object, history: object = None, doc: str | None = None
+    ) -> Iterator[tuple[str, Answer | None]]:
         """Yield (text so far, None) while an answer is being generated, then (final text, Answer).
 
         Extractive answers arrive in one piece; a configured LLM streams (see answering/llm.py)."""
@@ -85,8 +94,9 @@ class Assistant:
         answer = self._timed(answer, timings, t0)
         yield answer.text, answer
 
-    def _extractive(self, question: object, history: object,
-                    doc: str | None) -> tuple[Query, Answer, dict[str, float], float]:
+    def _extractive(
+        self, question: object, history: object, doc: str | None
+    ) -> tuple[Query, Answer, dict[str, float], float]:
         question = check_question(question, self.settings.limits.question_chars)
         turns = check_history(history)
         if doc is not None and doc not in self.answering.by_id:
@@ -103,15 +113,3 @@ class Assistant:
         timings["total"] = (time.perf_counter() - t0) * 1000
         answer.timings_ms = {k: round(v, 3) for k, v in timings.items()}
         return answer
-
-
-def _profile(folder) -> dict:
-    """A notice's profile.json (UI title, examples, clarify examples); {} when it has none."""
-    path = folder / "profile.json"
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        log.warning("ignoring %s: %s", path, exc)
-        return {}

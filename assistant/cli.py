@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import contract
-from .errors import InvalidQuestion, SettingsError
+from .errors import CorpusError, InvalidQuestion, SettingsError
 from .settings import ROOT, Settings
 
 
@@ -32,7 +31,10 @@ def _settings(today: str | None) -> Settings:
 def _assistant(settings: Settings, rebuild: bool = False):
     from .assistant import Assistant
 
-    return Assistant(settings, rebuild=rebuild)
+    try:
+        return Assistant(settings, rebuild=rebuild)
+    except CorpusError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _print_json(obj: dict) -> None:
@@ -125,45 +127,69 @@ def index(rebuild: bool) -> None:
     a = _assistant(_settings(None), rebuild=rebuild)
     n = sum(len(x.clauses) for x in a.notices)
     state = "built" if a.built else "up to date"
-    click.echo(f"index {state}: {len(a.notices)} notice(s), {n} clauses, embedder {a.store.model_id}, "
-               f"{a.settings.index_dir} ({time.perf_counter() - t0:.2f} s)")
+    click.echo(
+        f"index {state}: {len(a.notices)} notice(s), {n} clauses, embedder {a.store.model_id}, "
+        f"{a.settings.index_dir} ({time.perf_counter() - t0:.2f} s)"
+    )
 
 
 @main.command("eval")
-@click.option("--set", "set_path", type=click.Path(path_type=Path), default=None,
-              help="question set (JSONL; default evals/questions.jsonl)")
-@click.option("--answers", type=click.Path(path_type=Path, allow_dash=True), default=None,
-              help="score a JSONL of answers (the `ask --jsonl` output format, matched by id; - for stdin) "
-                   "instead of asking the assistant")
-@click.option("--drive", "drive_cmd", default=None,
-              help="ask another command that speaks `ask --jsonl` (e.g. \"policy-assistant ask --jsonl\"), "
-                   "one round per conversation turn, and score its answers")
-@click.option("--requests", "emit_requests", is_flag=True,
-              help="print the `ask --jsonl` input lines still to ask (given --answers so far) and exit")
+@click.option(
+    "--set",
+    "set_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="question set (JSONL; default evals/questions.jsonl)",
+)
+@click.option(
+    "--answers",
+    type=click.Path(path_type=Path, allow_dash=True),
+    default=None,
+    help="score a JSONL of answers (the `ask --jsonl` output format, matched by id; - for stdin) "
+    "instead of asking the assistant",
+)
+@click.option(
+    "--drive",
+    "drive_cmd",
+    default=None,
+    help='ask another command that speaks `ask --jsonl` (e.g. "policy-assistant ask --jsonl"), '
+    "one round per conversation turn, and score its answers",
+)
+@click.option(
+    "--requests",
+    "emit_requests",
+    is_flag=True,
+    help="print the `ask --jsonl` input lines still to ask (given --answers so far) and exit",
+)
 @click.option("--compare", is_flag=True, help="also run the baselines (BM25-only, dense-only, textbook LangChain RAG)")
 @click.option("--today", help="judge validity as of this date (YYYY-MM-DD)")
 @click.option("--gate", is_flag=True, help="exit 1 if below the quality bar (writes no report unless --reports-dir)")
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
-@click.option("--reports-dir", type=click.Path(path_type=Path), default=None,
-              help="where to write <timestamp>.json/.md/.png (default evals/reports)")
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="where to write <timestamp>.json/.md/.png (default evals/reports)",
+)
 @click.option("--no-report", is_flag=True, help="write no report files")
-def eval_(set_path: Path | None, answers: Path | None, drive_cmd: str | None, emit_requests: bool, compare: bool,
-          today: str | None, gate: bool, as_json: bool, reports_dir: Path | None, no_report: bool) -> None:
+def eval_(
+    set_path: Path | None,
+    answers: Path | None,
+    drive_cmd: str | None,
+    emit_requests: bool,
+    compare: bool,
+    today: str | None,
+    gate: bool,
+    as_json: bool,
+    reports_dir: Path | None,
+    no_report: bool,
+) -> None:
     """Score the assistant (or another system's answers) on the labelled question set."""
     import shlex
 
-    from .config import ROOT
-    from .evaluation import (
-        SetError,
-        compare_table,
-        drive,
-        eval_report,
-        load_items,
-        read_answers,
-        requests,
-        table,
-        write_reports,
-    )
+    from evals.datasets import SetError, load_items, read_answers, requests
+    from evals.reports import compare_table, table, write_reports
+    from evals.running import drive, eval_report
 
     settings = _settings(today)
     set_path = set_path or ROOT / "evals" / "questions.jsonl"
@@ -190,26 +216,46 @@ def eval_(set_path: Path | None, answers: Path | None, drive_cmd: str | None, em
         if len(given.problems) > 20:
             click.echo(f"warning: … {len(given.problems) - 20} more problem line(s)", err=True)
     source = None if given is None else (f"drive: {drive_cmd}" if drive_cmd else str(answers))
-    report = eval_report(settings, items, set_path, given=given, source=source, compare=compare,
-                      warn=lambda msg: click.echo(f"warning: {msg}", err=True))
-    summary, comparison, system = report["summary"] | {"failures": report["failures"]}, report["compare"], report["system"]
+    report = eval_report(
+        settings,
+        items,
+        set_path,
+        given=given,
+        source=source,
+        compare=compare,
+        warn=lambda msg: click.echo(f"warning: {msg}", err=True),
+    )
+    summary, comparison, system = (
+        report["summary"] | {"failures": report["failures"]},
+        report["compare"],
+        report["system"],
+    )
     ok, problems = report["bar"]["met"], report["bar"]["problems"]
     paths = {}
     if not no_report and (reports_dir is not None or not gate):
         paths = write_reports(report, reports_dir or ROOT / "evals" / "reports")
 
     if as_json:
-        _print_json({"system": system, "bar": report["bar"], **report["summary"],
-                     "failures": report["failures"], "compare": comparison,
-                     "reports": {k: str(v) for k, v in paths.items()}})
+        _print_json(
+            {
+                "system": system,
+                "bar": report["bar"],
+                **report["summary"],
+                "failures": report["failures"],
+                "compare": comparison,
+                "reports": {k: str(v) for k, v in paths.items()},
+            }
+        )
     else:
         click.echo(table(summary))
         if comparison:
             click.echo("\n" + compare_table({n: v["summary"] for n, v in comparison["systems"].items()}, system))
         for f in summary["failures"]:
-            click.echo(f"FAIL {f['id']} ({f['kind']}/{f['lang']}): expected {f['expected']} cited {f['cited']} "
-                       f"top_ok={f['top_ok']} facts_ok={f['facts_ok']} refusal_ok={f['refusal_ok']} "
-                       f"no_fabrication={f['no_fabrication']}")
+            click.echo(
+                f"FAIL {f['id']} ({f['kind']}/{f['lang']}): expected {f['expected']} cited {f['cited']} "
+                f"top_ok={f['top_ok']} facts_ok={f['facts_ok']} refusal_ok={f['refusal_ok']} "
+                f"no_fabrication={f['no_fabrication']}"
+            )
         click.echo("quality bar: " + ("met" if ok else "NOT met: " + "; ".join(problems)))
         if paths:
             click.echo("report: " + ", ".join(str(p) for p in paths.values()))
@@ -218,25 +264,46 @@ def eval_(set_path: Path | None, answers: Path | None, drive_cmd: str | None, em
 
 
 @main.command()
-@click.option("--sizes", default="10,100,1000", show_default=True,
-              help="synthetic corpus sizes (notices), comma-separated; empty for none")
+@click.option(
+    "--sizes",
+    default="10,100,1000",
+    show_default=True,
+    help="synthetic corpus sizes (notices), comma-separated; empty for none",
+)
 @click.option("--runs", default=3, show_default=True, help="cold-start runs (median reported)")
 @click.option("--repeats", default=3, show_default=True, help="timed passes over the questions per corpus")
 @click.option("--set", "set_path", type=click.Path(path_type=Path), default=None, help="questions to time")
 @click.option("--no-cold", is_flag=True, help="skip the cold-start runs")
 @click.option("--no-profile", is_flag=True, help="skip the cProfile pass")
-@click.option("--embed-threads", type=click.IntRange(1, 64), default=None,
-              help="experiment: BLAS threads of the query encoder in the timed workers (default: the core's)")
-@click.option("--reports-dir", type=click.Path(path_type=Path), default=None,
-              help="where to write bench-<timestamp>.json/.md/.png (default evals/reports)")
+@click.option(
+    "--embed-threads",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="experiment: BLAS threads of the query encoder in the timed workers (default: the core's)",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="where to write bench-<timestamp>.json/.md/.png (default evals/reports)",
+)
 @click.option("--no-report", is_flag=True, help="write no report files")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
-def bench(sizes: str, runs: int, repeats: int, set_path: Path | None, no_cold: bool, no_profile: bool,
-          embed_threads: int | None, reports_dir: Path | None, no_report: bool, as_json: bool) -> None:
+def bench(
+    sizes: str,
+    runs: int,
+    repeats: int,
+    set_path: Path | None,
+    no_cold: bool,
+    no_profile: bool,
+    embed_threads: int | None,
+    reports_dir: Path | None,
+    no_report: bool,
+    as_json: bool,
+) -> None:
     """Speed: cold start, index build, warm latency, memory; scaling on synthetic corpora."""
-    from .bench import BenchOptions, table, write_reports
-    from .bench import bench as run_bench
-    from .config import ROOT
+    from evals.bench import BenchOptions, table, write_reports
+    from evals.bench import bench as run_bench
 
     try:
         size_list = [int(x) for x in sizes.split(",") if x.strip()]
@@ -245,10 +312,17 @@ def bench(sizes: str, runs: int, repeats: int, set_path: Path | None, no_cold: b
     if any(n < 1 for n in size_list):
         raise click.BadParameter("--sizes must be ≥ 1")
     settings = _settings(None)
-    opts = BenchOptions(sizes=size_list, runs=runs, repeats=repeats, cold=not no_cold, profile=not no_profile,
-                        embed_threads=embed_threads)
-    result = run_bench(settings, set_path or ROOT / "evals" / "questions.jsonl", opts,
-                       log=lambda msg: click.echo(msg, err=True))
+    opts = BenchOptions(
+        sizes=size_list,
+        runs=runs,
+        repeats=repeats,
+        cold=not no_cold,
+        profile=not no_profile,
+        embed_threads=embed_threads,
+    )
+    result = run_bench(
+        settings, set_path or ROOT / "evals" / "questions.jsonl", opts, log=lambda msg: click.echo(msg, err=True)
+    )
     paths = {} if no_report else write_reports(result, reports_dir or ROOT / "evals" / "reports")
     if as_json:
         _print_json({**result, "reports": {k: str(v) for k, v in paths.items()}})
@@ -263,21 +337,10 @@ def bench(sizes: str, runs: int, repeats: int, set_path: Path | None, no_cold: b
 @click.option("--port", type=int, default=None, help="port (default: POLICY_PORT or 7860)")
 @click.option("--today", help="judge validity as of this date (YYYY-MM-DD); default: today")
 def serve(host: str | None, port: int | None, today: str | None) -> None:
-    """Serve the web UI (ui.py in the repository root, Gradio) on HOST:PORT."""
-    import runpy
+    """Serve the web UI (assistant.web, Gradio) on HOST:PORT."""
+    from . import web
 
-    from .config import ROOT
-
-    ui = ROOT / "ui.py"
-    if not ui.exists():
-        raise click.ClickException(f"{ui} not found: `serve` runs the web UI from a source checkout")
-    argv = [str(ui)]
-    for flag, value in (("--host", host), ("--port", port), ("--today", today)):
-        if value is not None:
-            argv += [flag, str(value)]
-    sys.argv = argv
-    sys.path.insert(0, str(ROOT))
-    runpy.run_path(str(ui), run_name="__main__")
+    web.launch(_settings(today), host=host, port=port)
 
 
 if __name__ == "__main__":

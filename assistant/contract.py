@@ -33,11 +33,16 @@ def check_question(question: object, limit: int) -> str:
     if not isinstance(question, str):
         raise InvalidQuestion("问题必须是文字 / question must be a string", "not_string")
     if not question.strip():
-        raise InvalidQuestion("问题为空，请输入关于通知的问题 / the question is empty: please type a question about "
-                              "the notice", "empty")
+        raise InvalidQuestion(
+            "问题为空，请输入关于通知的问题 / the question is empty: please type a question about the notice", "empty"
+        )
     if len(question) > limit:
-        raise InvalidQuestion(f"问题太长（{len(question)}字），请精简到{limit}字以内 / the question is "
-                              f"{len(question)} characters long; please keep it under {limit}", "too_long", limit)
+        raise InvalidQuestion(
+            f"问题太长（{len(question)}字），请精简到{limit}字以内 / the question is "
+            f"{len(question)} characters long; please keep it under {limit}",
+            "too_long",
+            limit,
+        )
     return question
 
 
@@ -51,8 +56,9 @@ def check_history(history: object) -> list[dict]:
     for i, turn in enumerate(history):
         if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
             raise InvalidQuestion(
-                f"对话历史第{i + 1}项格式不对 / history[{i}] must be {{\"role\": \"user\"|\"assistant\", \"content\": str}}",
-                "history")
+                f'对话历史第{i + 1}项格式不对 / history[{i}] must be {{"role": "user"|"assistant", "content": str}}',
+                "history",
+            )
         out.append({"role": turn["role"], "content": turn["content"]})
     return out
 
@@ -65,8 +71,7 @@ def parse_request(obj: object) -> AskRequest:
     doc = obj.get("doc")
     if doc is not None and not isinstance(doc, str):
         raise InvalidQuestion("doc 必须是文字 / doc must be a string (a notice's doc_id)", "bad_request")
-    return AskRequest(question=obj.get("question"), history=obj.get("history") or [], doc=doc or None,
-                      id=obj.get("id"))
+    return AskRequest(question=obj.get("question"), history=obj.get("history") or [], doc=doc or None, id=obj.get("id"))
 
 
 def parse_line(line: str) -> AskRequest:
@@ -85,13 +90,15 @@ def citation_json(c) -> dict:
 def answer_json(answer: Answer, id_: Any = None, with_id: bool = False) -> dict:
     """The JSON an evaluation script or integrator receives for one answer."""
     out: dict[str, Any] = {"id": id_} if with_id else {}
-    out.update({
-        "answer": answer.text,
-        "refused": answer.refused,
-        "citations": [citation_json(c) for c in answer.citations],
-        "mode": answer.mode,
-        "latency_ms": answer.timings_ms.get("total", 0.0),
-    })
+    out.update(
+        {
+            "answer": answer.text,
+            "refused": answer.refused,
+            "citations": [citation_json(c) for c in answer.citations],
+            "mode": answer.mode,
+            "latency_ms": answer.timings_ms.get("total", 0.0),
+        }
+    )
     return out
 
 

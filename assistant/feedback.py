@@ -53,15 +53,25 @@ def append_jsonl(path: str | os.PathLike, record: dict) -> None:
             try:
                 view = memoryview(data)
                 while view:  # os.write may write less than asked (signals, huge records)
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
 
 
-def feedback_record(*, question: str, answer: str, citations: list[dict], rating: str, comment: str = "",
-                    feedback_id: str = "", lang: str = "", kind: str = "", now: datetime | None = None) -> dict:
+def feedback_record(
+    *,
+    question: str,
+    answer: str,
+    citations: list[dict],
+    rating: str,
+    comment: str = "",
+    feedback_id: str = "",
+    lang: str = "",
+    kind: str = "",
+    now: datetime | None = None,
+) -> dict:
     """One log record; personal data in the question and comment is masked here."""
     return {
         "time": (now or datetime.now(UTC).astimezone()).isoformat(timespec="seconds"),

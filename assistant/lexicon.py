@@ -9,6 +9,7 @@ so another city's notice brings its own. This module only loads and merges them.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -27,10 +28,29 @@ def vocab_dir(source: Path) -> Path:
     return source.with_name(source.stem + VOCAB_SUFFIX)
 
 
+log = logging.getLogger(__name__)
+
+
+def read_profiles(corpus_dir: Path, notices: list) -> dict[str, dict]:
+    """doc_id → the notice's profile.json (UI title, starter questions, clarify examples); {} when a
+    notice has none or it cannot be read (logged)."""
+    out = {}
+    for n in notices:
+        path = vocab_dir(Path(corpus_dir) / n.doc_id) / "profile.json"
+        try:
+            out[n.doc_id] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, json.JSONDecodeError) as exc:
+            log.warning("ignoring %s: %s", path, exc)
+            out[n.doc_id] = {}
+    return out
+
+
 def _read_lines(path: Path) -> list[str]:
     if not path.is_file():
         return []
-    return [ln.rstrip("\n") for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    return [
+        ln.rstrip("\n") for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")
+    ]
 
 
 def _names(lines: list[str]) -> list[str]:
@@ -47,6 +67,13 @@ class Lexicon:
     data_dir: Path  # language-level data (assistant/data)
     vocab_dirs: list[Path] = field(default_factory=list)  # each notice's own vocabulary (corpus/<doc_id>.vocab)
     extra_words: list[str] = field(default_factory=list)  # e.g. unit names parsed from the notices
+
+    @classmethod
+    def for_notices(cls, data_dir: Path, corpus_dir: Path, notices: list) -> Lexicon:
+        """The lexicon of a corpus: language data, each notice's vocabulary, and its parsed unit names."""
+        vocab = [d for n in notices if (d := vocab_dir(Path(corpus_dir) / n.doc_id)).is_dir()]
+        units = sorted({u for n in notices for c in n.clauses for u in c.units})
+        return cls(data_dir, vocab_dirs=vocab, extra_words=units)
 
     def _notice_lines(self, name: str) -> list[str]:
         return [ln for d in self.vocab_dirs for ln in _read_lines(d / name)]

@@ -83,7 +83,9 @@ class HybridRetriever:
         """(the question's own tokens — none for English —, its glossary expansion), each deduplicated."""
         lex = self.index.lexicon
         own = list(dict.fromkeys(lex.zh_tokens(text))) if lang == "zh" else []
-        expanded = [t for t in dict.fromkeys(t for term in lex.expand(text) for t in lex.zh_tokens(term)) if t not in own]
+        expanded = [
+            t for t in dict.fromkeys(t for term in lex.expand(text) for t in lex.zh_tokens(term)) if t not in own
+        ]
         return own, expanded
 
     def bm25_tokens(self, text: str, lang: str) -> list[str]:
@@ -106,8 +108,14 @@ class HybridRetriever:
                 best[key] = h.similarity
         return best
 
-    def rank(self, text: str, lang: str, vector: list[float] | None = None, carried: tuple[str, int] | None = None,
-             k: int | None = None) -> list[Hit]:
+    def rank(
+        self,
+        text: str,
+        lang: str,
+        vector: list[float] | None = None,
+        carried: tuple[str, int] | None = None,
+        k: int | None = None,
+    ) -> list[Hit]:
         """Fuse the BM25 and dense rankings (plus a clause carried over from the previous turn).
 
         fusion="relative" (default): min-max normalise each ranker's scores and add them with weights,
@@ -123,8 +131,11 @@ class HybridRetriever:
         rankers: dict[str, dict[tuple[str, int], float]] = {"bm25": {self.index.keys[i]: float(bm25[i]) for i in hit}}
         best_sim = self.dense_similarities(vector) if vector is not None else {}
         rankers["dense"] = best_sim
-        weights = {"bm25": s.bm25_weight_zh if lang == "zh" else s.bm25_weight_en, "dense": 1.0,
-                   "carried": s.carried_weight}
+        weights = {
+            "bm25": s.bm25_weight_zh if lang == "zh" else s.bm25_weight_en,
+            "dense": 1.0,
+            "carried": s.carried_weight,
+        }
         if carried is not None:
             rankers["carried"] = {carried: 1.0}
 
@@ -153,12 +164,21 @@ class HybridRetriever:
         docs = []
         for h in self.rank(query, lang, self.embed(query)):
             c = self.index.clauses[(h.doc_id, h.clause)]
-            docs.append(Document(
-                id=clause_id(h.doc_id, h.clause),
-                page_content=c.text,
-                metadata={"doc_id": h.doc_id, "clause": h.clause, "title": c.title, "units": list(c.units),
-                          "score": h.score, "ranks": h.ranks, "similarity": h.similarity},
-            ))
+            docs.append(
+                Document(
+                    id=clause_id(h.doc_id, h.clause),
+                    page_content=c.text,
+                    metadata={
+                        "doc_id": h.doc_id,
+                        "clause": h.clause,
+                        "title": c.title,
+                        "units": list(c.units),
+                        "score": h.score,
+                        "ranks": h.ranks,
+                        "similarity": h.similarity,
+                    },
+                )
+            )
         return docs
 
     def as_langchain(self):

@@ -41,7 +41,9 @@ class RetrievalSettings(_Group):
     bm25_weight_en: float = Field(0.5, ge=0, description="weight of BM25 (glossary translation) for English questions")
     expansion_weight: float = Field(0.5, ge=0, description="weight of glossary-expanded tokens in BM25")
     carried_weight: float = Field(1.0, ge=0, description="weight of the clause carried from the previous turn")
-    second_ratio: float = Field(0.9, ge=0, le=1, description="a second clause is cited when its score ≥ this × the best")
+    second_ratio: float = Field(
+        0.9, ge=0, le=1, description="a second clause is cited when its score ≥ this × the best"
+    )
 
 
 class QuoteSettings(_Group):
@@ -71,8 +73,11 @@ class Settings(_Group):
     corpus_dir: Path = Field(ROOT / "corpus", description="notices to load")
     index_dir: Path = Field(ROOT / "index", description="where the Chroma store and caches live")
     data_dir: Path = Field(DATA, description="language-level vocabulary (stopwords, cues, refusal patterns)")
-    embeddings: str = Field("use-multilingual", min_length=1,
-                            description="`use-multilingual` or `sentence-transformers:<model name or path>`")
+    embeddings: str = Field(
+        "use-multilingual",
+        min_length=1,
+        description="`use-multilingual` or `sentence-transformers:<model name or path>`",
+    )
     today: date | None = Field(None, description="the date validity is judged against (default: today)")
     host: str = Field("127.0.0.1", min_length=1, description="web app interface")
     port: int = Field(7860, ge=1, le=65535, description="web app port")

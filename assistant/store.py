@@ -18,8 +18,8 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from .settings import Settings
 from .records import Notice
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 SCHEMA = 1
@@ -116,6 +116,11 @@ class Store:
         self._vector_cache: dict[str, Any] = {}
         self._count: int | None = None  # documents in the collection (fixed while it is open)
 
+    @property
+    def embedding_function(self) -> ChromaEmbeddingFunction:
+        """Our embedder as a Chroma embedding function (so Chroma never loads its own)."""
+        return self._ef
+
     # --- client ----------------------------------------------------------------------------
     def client(self):
         if self._client is None:
@@ -190,14 +195,23 @@ class Store:
             chunk = unique[i : i + BATCH]
             vectors_by_text.update(zip(chunk, self.embeddings.embed_documents(chunk), strict=True))
         for i in range(0, len(ids), BATCH):
-            collection.add(ids=ids[i : i + BATCH], documents=docs[i : i + BATCH], metadatas=metas[i : i + BATCH],
-                           embeddings=[vectors_by_text[d] for d in docs[i : i + BATCH]])
+            collection.add(
+                ids=ids[i : i + BATCH],
+                documents=docs[i : i + BATCH],
+                metadatas=metas[i : i + BATCH],
+                embeddings=[vectors_by_text[d] for d in docs[i : i + BATCH]],
+            )
         self.collection = collection
         self._vector_cache.clear()
         self._count = None
         self.build_seconds = time.perf_counter() - t0
         if not self.settings.chroma.host:
-            info = {**manifest, "collection": name, "documents": len(ids), "build_seconds": round(self.build_seconds, 3)}
+            info = {
+                **manifest,
+                "collection": name,
+                "documents": len(ids),
+                "build_seconds": round(self.build_seconds, 3),
+            }
             (self.settings.index_dir / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
 
     # --- queries -----------------------------------------------------------------------------
@@ -210,7 +224,9 @@ class Store:
         res = self.collection.query(query_embeddings=[vector], n_results=n, include=["metadatas", "distances"])
         hits = []
         for id_, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0], strict=True):
-            hits.append(DenseHit(id_, str(meta["doc_id"]), int(meta["clause"]), int(meta["sentence"]), 1.0 - float(dist)))
+            hits.append(
+                DenseHit(id_, str(meta["doc_id"]), int(meta["clause"]), int(meta["sentence"]), 1.0 - float(dist))
+            )
         return hits
 
     def vectors(self, ids: list[str]) -> dict[str, Any]:

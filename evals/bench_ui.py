@@ -2,8 +2,8 @@
 
     .venv/bin/python evals/bench_ui.py [--starts 3] [--questions 30] [--json]
 
-1. Cold start: the browser is already open; the clock starts when `python ui.py` is launched and stops when
-   the first answer is visible in the page (targets: ≤ 8 s). Also reported: when the server answers HTTP
+1. Cold start: the browser is already open; the clock starts when `python -m assistant.web` is launched and
+   stops when the first answer is visible in the page (targets: ≤ 8 s). Also reported: when the server answers HTTP
    and when the page has loaded.
 2. Per answer: submit → answer visible in the browser, over questions from evals/questions.jsonl, each in
    a fresh conversation (target: ≤ 1 s).
@@ -27,8 +27,13 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 BOT = "#chat [data-testid='bot']"
 FIRST_QUESTION = "我们想在经开区建新产线，政府在用地上有什么支持？"
 ANSWERED = "([sel, n]) => document.querySelectorAll(sel).length > n && !document.querySelector('#send').disabled"
@@ -41,18 +46,27 @@ def free_port() -> int:
 
 
 def start_server(port: int, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-           "POLICY_FEEDBACK_LOG": str(log_path.with_suffix(".feedback.jsonl"))}
+    env = {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "POLICY_FEEDBACK_LOG": str(log_path.with_suffix(".feedback.jsonl")),
+    }
     with log_path.open("wb") as out:
-        return subprocess.Popen([sys.executable, "ui.py", "--port", str(port)], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "assistant.web", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"ui.py exited with {proc.returncode}")
+            raise RuntimeError(f"the web UI exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -86,8 +100,12 @@ def cold_start(browser, tmp: Path) -> dict:
         first = submit(page, FIRST_QUESTION)
         t_answer = time.perf_counter() - t0
         assert "【第" in page.locator(BOT).last.inner_text()
-        return {"server_http_s": t_http, "page_loaded_s": t_page, "first_answer_visible_s": t_answer,
-                "first_answer_latency_s": first}
+        return {
+            "server_http_s": t_http,
+            "page_loaded_s": t_page,
+            "first_answer_visible_s": t_answer,
+            "first_answer_latency_s": first,
+        }
     finally:
         page.close()
         proc.terminate()
@@ -122,8 +140,11 @@ def main() -> None:
     p.add_argument("--questions", type=int, default=30, help="questions for the per-answer latency")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args()
-    items = [json.loads(line) for line in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    items = [
+        json.loads(line)
+        for line in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     # a spread over kinds and languages, follow-ups excluded (they need a first turn)
     questions = [i["question"] for i in items if not i.get("history")][:: max(1, len(items) // args.questions)]
     questions = questions[: args.questions]
@@ -136,8 +157,13 @@ def main() -> None:
     summary = {
         "cold_start": starts,
         "first_answer_visible_s_median": statistics.median(s["first_answer_visible_s"] for s in starts),
-        "per_answer_s": {"n": len(lat), "median": statistics.median(lat), "p90": q[-1], "max": max(lat),
-                         "mean": statistics.fmean(lat)},
+        "per_answer_s": {
+            "n": len(lat),
+            "median": statistics.median(lat),
+            "p90": q[-1],
+            "max": max(lat),
+            "mean": statistics.fmean(lat),
+        },
         "cpus": os.cpu_count(),
     }
     if args.json:
@@ -145,16 +171,19 @@ def main() -> None:
         return
     print(f"machine: {os.cpu_count()} CPUs")
     for i, s in enumerate(starts, 1):
-        print(f"cold start {i}: server answers HTTP {s['server_http_s']:.2f} s, page loaded {s['page_loaded_s']:.2f} s,"
-              f" first answer visible {s['first_answer_visible_s']:.2f} s (answer {s['first_answer_latency_s']:.2f} s"
-              " after submit)")
+        print(
+            f"cold start {i}: server answers HTTP {s['server_http_s']:.2f} s, page loaded {s['page_loaded_s']:.2f} s,"
+            f" first answer visible {s['first_answer_visible_s']:.2f} s (answer {s['first_answer_latency_s']:.2f} s"
+            " after submit)"
+        )
     ok = "OK" if summary["first_answer_visible_s_median"] <= 8 else "OVER"
-    print(f"start → first answer visible: median {summary['first_answer_visible_s_median']:.2f} s "
-          f"(target ≤ 8 s: {ok})")
+    print(f"start → first answer visible: median {summary['first_answer_visible_s_median']:.2f} s (target ≤ 8 s: {ok})")
     pa = summary["per_answer_s"]
     ok = "OK" if pa["p90"] <= 1 else "OVER"
-    print(f"per answer, submit → visible, {pa['n']} questions: median {pa['median'] * 1000:.0f} ms, "
-          f"p90 {pa['p90'] * 1000:.0f} ms, max {pa['max'] * 1000:.0f} ms (target ≤ 1 s: {ok})")
+    print(
+        f"per answer, submit → visible, {pa['n']} questions: median {pa['median'] * 1000:.0f} ms, "
+        f"p90 {pa['p90'] * 1000:.0f} ms, max {pa['max'] * 1000:.0f} ms (target ≤ 1 s: {ok})"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ class StubOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 parts = self.path.strip("/").split("/")
                 mode = parts[0] if parts[1:] == ["v1", "chat", "completions"] else "unknown"
-                stub.requests.append({"mode": mode, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                stub.requests.append(
+                    {"mode": mode, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                )
                 try:
                     stub.respond(self, mode, body)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
@@ -64,26 +66,43 @@ class StubOpenAI:
             return self._send(h, 500, {"error": {"message": "model crashed", "type": "server_error"}})
         if mode == "malformed":
             if body.get("stream"):
-                return self._sse(h, ["data: {\"choices\": [{\"delta\": {\"content\": \"没有结尾"])
+                return self._sse(h, ['data: {"choices": [{"delta": {"content": "没有结尾'])
             return self._send(h, 200, "<html>502 bad gateway</html>")
         if mode not in ("ok", "slow"):
             return self._send(h, 404, {"error": {"message": f"no route {h.path}"}})
         model = body.get("model", "stub")
         if not body.get("stream"):
-            return self._send(h, 200, {
-                "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": self.reply},
-                             "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            })
-        pieces = [self.reply[i:i + 4] for i in range(0, len(self.reply), 4)]
+            return self._send(
+                h,
+                200,
+                {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                },
+            )
+        pieces = [self.reply[i : i + 4] for i in range(0, len(self.reply), 4)]
         events = []
         for i, piece in enumerate(pieces + [None]):
             delta = {} if piece is None else ({"role": "assistant", "content": piece} if i == 0 else {"content": piece})
-            events.append("data: " + json.dumps({
-                "id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": "stop" if piece is None else None}],
-            }, ensure_ascii=False))
+            events.append(
+                "data: "
+                + json.dumps(
+                    {
+                        "id": "chatcmpl-stub",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": model,
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": "stop" if piece is None else None}],
+                    },
+                    ensure_ascii=False,
+                )
+            )
         self._sse(h, events + ["data: [DONE]"])
 
     @staticmethod

@@ -1,21 +1,20 @@
-"""Synthetic corpora for `policy-assistant bench`: variants of the real notice that the parser reads."""
+"""`policy-assistant bench` (evals.bench): synthetic corpora that the parser reads, and one corpus measured
+the way the benchmark does it (a build worker process, then warm answers) on temp folders."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from assistant import load_notices, parse_notice
+from evals.bench import BenchOptions, measure_corpus, run_worker, synthesize, table, write_corpus
 
-from assistant.bench import synthesize, write_corpus
-from assistant.corpus import load_notices, parse_notice
-
-ROOT = Path(__file__).resolve().parent.parent
-REAL = min((ROOT / "corpus").glob("*.txt"))
+from .eval_data import write_set
+from .helpers import SEED
 
 
 def test_synthetic_notices_parse_with_their_own_numbers_dates_and_clauses(tmp_path):
-    raw = REAL.read_text(encoding="utf-8")
-    real = parse_notice(raw, REAL.stem)
-    files = synthesize(raw, 12, seed=1, doc_id=REAL.stem)
-    assert len(files) == 12 and files[0] == (f"{REAL.stem}.txt", raw)
+    raw = SEED.read_text(encoding="utf-8")
+    real = parse_notice(raw, SEED.stem)
+    files = synthesize(raw, 12, seed=1, doc_id=SEED.stem)
+    assert len(files) == 12 and files[0] == (f"{SEED.stem}.txt", raw)
     notices = load_notices(write_corpus(files, tmp_path / "corpus"))
     assert notices[0].doc_number == real.doc_number  # the real notice sorts first
     assert len({n.doc_number for n in notices}) == 12
@@ -33,6 +32,29 @@ def test_synthetic_notices_parse_with_their_own_numbers_dates_and_clauses(tmp_pa
 
 
 def test_the_same_seed_gives_the_same_corpus():
-    raw = REAL.read_text(encoding="utf-8")
+    raw = SEED.read_text(encoding="utf-8")
     assert synthesize(raw, 5, seed=3) == synthesize(raw, 5, seed=3)
     assert synthesize(raw, 5, seed=3) != synthesize(raw, 5, seed=4)
+
+
+def test_a_corpus_is_built_by_a_worker_process_and_timed_warm(tmp_path):
+    corpus = write_corpus(synthesize(SEED.read_text(encoding="utf-8"), 3, doc_id=SEED.stem), tmp_path / "corpus")
+    index = tmp_path / "index"
+    built = run_worker({"mode": "build", "corpus_dir": str(corpus), "index_dir": str(index)}, timeout=300)
+    assert built["notices"] == 3 and built["documents"] > built["clauses"] > 0 and built["build_seconds"] > 0
+    got = measure_corpus(corpus, index, write_set(tmp_path), repeats=1, profile=False)
+    assert got["asks_timed"] == 4  # three questions, one with a first turn
+    assert set(got["stages"]) == {"route", "retrieve", "answer", "total"} and got["stages"]["total"]["p50_ms"] > 0
+    assert set(got["components"]) == {"embed", "bm25", "chroma_dense", "fusion_rank"}
+    assert got["profile_top"] == [] and len(got["slowest"]) == 2  # the single-turn questions
+    result = {
+        "cpus": 2,
+        "embed_threads": "core default",
+        "loadavg_start": (0, 0, 0),
+        "loadavg_end": (0, 0, 0),
+        "real": {**built, **got},
+        "scaling": [],
+        "checks": {},
+    }
+    assert table(result).startswith("real notice: index build ")
+    assert BenchOptions(sizes=[10]).cold

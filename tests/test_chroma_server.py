@@ -33,8 +33,12 @@ def chroma_server(tmp_path_factory):
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
-    proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -50,6 +54,7 @@ def chroma_server(tmp_path_factory):
     proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_assistant_builds_and_answers_through_a_chroma_server(chroma_server, tmp_path):
     s = Settings().with_(chroma={"host": "127.0.0.1", "port": chroma_server}, index_dir=tmp_path / "local")
     first = Assistant(s)

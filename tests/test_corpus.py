@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
+from assistant import CorpusError
 from assistant.corpus import fix_brackets, load_notices, parse_notice
 from assistant.textnorm import cn_to_int, int_to_cn
 
 from .conftest import ROOT, SEED
-
 
 SEED_SHA256 = "1cb060d1dc1767010030893bd2eeda3eec29eacb3307b400277613959038272f"  # the notice as published
 
@@ -32,21 +32,58 @@ def test_document_metadata(notice):
     assert notice.plan_unit == "市工信局"
     assert notice.preamble.startswith("坚持把发展的着力点放在实体经济上")
     assert "实施工业强市战略" in notice.preamble and notice.preamble.endswith("制定如下措施。")
-    assert notice.effective == "本措施自发布之日起执行，由市工信局会同相关部门制定具体实施方案，有效期至2026年12月31日。"
+    assert (
+        notice.effective == "本措施自发布之日起执行，由市工信局会同相关部门制定具体实施方案，有效期至2026年12月31日。"
+    )
 
 
 EXPECTED = {
     1: ("强化工业用地保障", ["市资源规划局", "市工信局", "各区县政府", "西咸新区及各开发区管委会"]),
     2: ("加快园区规划建设", ["市工信局", "市资源规划局", "市投资局", "各区县政府", "西咸新区及各开发区管委会"]),
-    3: ("降低工业用地成本", ["市财政局", "市资源规划局", "市住建局", "市工信局", "各区政府", "西咸新区及各开发区管委会"]),
-    4: ("实施工业精准招商", ["市投资局", "市工信局", "市发改委", "市资源规划局", "各区政府", "西咸新区及各开发区管委会"]),
-    5: ("加大项目扶持力度", ["市工信局", "市投资局", "市发改委", "市科技局", "市财政局", "各区政府", "西咸新区及各开发区管委会"]),
-    6: ("优化工业项目审批", ["市行政审批局", "市工信局", "市资源规划局", "市发改委", "市住建局", "市文物局", "市生态环境局",
-                         "各区县政府", "西咸新区及各开发区管委会"]),
-    7: ("支持企业开拓市场", ["市工信局", "市商务局", "市发改委", "西安贸促会", "市财政局", "市国资委", "各区县政府",
-                         "西咸新区及各开发区管委会"]),
+    3: (
+        "降低工业用地成本",
+        ["市财政局", "市资源规划局", "市住建局", "市工信局", "各区政府", "西咸新区及各开发区管委会"],
+    ),
+    4: (
+        "实施工业精准招商",
+        ["市投资局", "市工信局", "市发改委", "市资源规划局", "各区政府", "西咸新区及各开发区管委会"],
+    ),
+    5: (
+        "加大项目扶持力度",
+        ["市工信局", "市投资局", "市发改委", "市科技局", "市财政局", "各区政府", "西咸新区及各开发区管委会"],
+    ),
+    6: (
+        "优化工业项目审批",
+        [
+            "市行政审批局",
+            "市工信局",
+            "市资源规划局",
+            "市发改委",
+            "市住建局",
+            "市文物局",
+            "市生态环境局",
+            "各区县政府",
+            "西咸新区及各开发区管委会",
+        ],
+    ),
+    7: (
+        "支持企业开拓市场",
+        [
+            "市工信局",
+            "市商务局",
+            "市发改委",
+            "西安贸促会",
+            "市财政局",
+            "市国资委",
+            "各区县政府",
+            "西咸新区及各开发区管委会",
+        ],
+    ),
     8: ("推进企业技术创新", ["市工信局", "市科技局", "各区县政府", "西咸新区及各开发区管委会"]),
-    9: ("金融服务实体经济", ["市财政局", "市工信局", "市科技局", "市国资委", "市金融工作局", "各区县政府", "西咸新区及各开发区管委会"]),
+    9: (
+        "金融服务实体经济",
+        ["市财政局", "市工信局", "市科技局", "市国资委", "市金融工作局", "各区县政府", "西咸新区及各开发区管委会"],
+    ),
     10: ("健全梯度培育体系", ["市工信局", "各区县政府", "西咸新区及各开发区管委会"]),
 }
 
@@ -68,7 +105,8 @@ def test_page_break_inside_a_sentence_is_repaired(notice):
     assert c3.text == (
         "降低工业用地成本。全市工业项目用地土地出让收入不纳入市级政策归集范围。全市土地出让收入中市级归集的收入重点支持区县、"
         "开发区的产业片区、园区供应工业项目用地等要素补助。工业用地项目享受城市基础设施配套费减免优惠政策。"
-        "（责任单位：市财政局、市资源规划局、市住建局、市工信局等，各区政府、西咸新区及各开发区管委会）")
+        "（责任单位：市财政局、市资源规划局、市住建局、市工信局等，各区政府、西咸新区及各开发区管委会）"
+    )
 
 
 def test_page_break_in_units_and_halfwidth_bracket_are_repaired(notice):
@@ -76,8 +114,10 @@ def test_page_break_in_units_and_halfwidth_bracket_are_repaired(notice):
     assert c6.units[0] == "市行政审批局"
     assert c6.text.endswith("西咸新区及各开发区管委会）")
     assert ")" not in c6.text
-    assert c6.units_text == ("市行政审批局、市工信局、市资源规划局、市发改委、市住建局、市文物局、市生态环境局等，"
-                             "各区县政府、西咸新区及各开发区管委会")
+    assert c6.units_text == (
+        "市行政审批局、市工信局、市资源规划局、市发改委、市住建局、市文物局、市生态环境局等，"
+        "各区县政府、西咸新区及各开发区管委会"
+    )
 
 
 def test_repairs_change_no_wording(notice):
@@ -194,5 +234,5 @@ def test_a_file_without_clauses_is_a_clear_error(tmp_path):
 
     with pytest.raises(ValueError, match="no numbered clauses"):
         parse_notice("只是一段文字。", doc_id="empty")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(CorpusError, match="no notices"):
         load_notices(tmp_path)

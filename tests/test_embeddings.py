@@ -27,6 +27,7 @@ def test_use_puts_chinese_and_english_in_one_space(tmp_path):
     assert USEEmbeddings(cache_dir=tmp_path).embed_query("工业用地供应") == pytest.approx(zh, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_default_path_never_imports_torch(settings):
     code = (
         "import sys; from datetime import date; from pathlib import Path\n"

@@ -35,8 +35,10 @@ def fresh(stub):
 def via(assistant, settings, base_url: str, timeout: float = 5.0):
     """The session's assistant answering through ChatOpenAI as POLICY_LLM_* would configure it."""
     a = copy.copy(assistant)
-    a.llm = make_generator(settings.with_(llm={"base_url": base_url, "model": "stub-model", "api_key": "sk-test",
-                                               "timeout": timeout}).llm, a.composer)
+    a.llm = make_generator(
+        settings.with_(llm={"base_url": base_url, "model": "stub-model", "api_key": "sk-test", "timeout": timeout}).llm,
+        a.composer,
+    )
     return a
 
 
@@ -59,22 +61,26 @@ def test_streaming_chat_completion(assistant, settings, stub):
     assert stub.requests[0]["body"]["stream"] is True
 
 
-@pytest.mark.parametrize("mode,error", [
-    ("slow", "Timeout"),  # the stub sleeps 3 s; the client waits 0.5 s
-    ("error", "500"),
-    ("malformed", "JSONDecodeError"),
-])
+@pytest.mark.parametrize(
+    "mode,error",
+    [
+        ("slow", "Timeout"),  # the stub sleeps 3 s; the client waits 0.5 s
+        ("error", "500"),
+        ("malformed", "JSONDecodeError"),
+    ],
+)
 @pytest.mark.parametrize("streaming", [False, True])
 def test_a_failing_model_gives_the_extractive_answer_with_a_note_logged_once(
-        assistant, settings, stub, caplog, mode, error, streaming):
+    assistant, settings, stub, caplog, mode, error, streaming
+):
     extractive = assistant.ask(LAND)
     a = via(assistant, settings, stub.url(mode), timeout=0.5)
-    with caplog.at_level(logging.WARNING, logger="assistant.llm"):
+    with caplog.at_level(logging.WARNING, logger="assistant.answering.llm"):
         answer = list(a.ask_stream(LAND))[-1][1] if streaming else a.ask(LAND)
     assert answer.mode == "extractive" and answer.text == extractive.text
     assert answer.citations == extractive.citations
     assert answer.note.startswith("llm_fallback: model unavailable") and error in answer.note
-    assert len([r for r in caplog.records if r.name == "assistant.llm"]) == 1
+    assert len([r for r in caplog.records if r.name == "assistant.answering.llm"]) == 1
     assert len(stub.requests) == 1  # no retries
 
 
@@ -85,15 +91,23 @@ def test_connection_refused_gives_the_extractive_answer(assistant, settings):
     assert list(a.ask_stream(LAND))[-1][1].mode == "extractive"
 
 
+@pytest.mark.slow
 def test_cli_json_contract_reports_mode_llm(assistant, settings, stub):
     """`policy-assistant ask --json` configured only through POLICY_LLM_* (on the session's index)."""
     exe = Path(sys.executable).with_name("policy-assistant")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "assistant.cli"]
-    env = {**os.environ, "POLICY_INDEX_DIR": str(settings.index_dir), "POLICY_TODAY": settings.today.isoformat(),
-           "POLICY_LLM_BASE_URL": stub.url("ok"), "POLICY_LLM_MODEL": "stub-model", "POLICY_LLM_API_KEY": "sk-test",
-           "POLICY_LLM_TIMEOUT": "10"}
-    out = subprocess.run(cmd + ["ask", "--json", LAND], env=env, capture_output=True, text=True,
-                         timeout=120, check=False)
+    env = {
+        **os.environ,
+        "POLICY_INDEX_DIR": str(settings.index_dir),
+        "POLICY_TODAY": settings.today.isoformat(),
+        "POLICY_LLM_BASE_URL": stub.url("ok"),
+        "POLICY_LLM_MODEL": "stub-model",
+        "POLICY_LLM_API_KEY": "sk-test",
+        "POLICY_LLM_TIMEOUT": "10",
+    }
+    out = subprocess.run(
+        cmd + ["ask", "--json", LAND], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["mode"] == "llm" and result["refused"] is False

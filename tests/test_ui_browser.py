@@ -1,6 +1,8 @@
-"""The web UI in a real browser: `python ui.py` as a subprocess, driven by Playwright in Debian's chromium.
+"""The web UI in a real browser: the app as a subprocess (`python -m assistant.web`, `python ui.py`,
+`policy-assistant serve`), driven by Playwright in Debian's chromium.
 
-Every test asserts what a user sees. Screenshots of the main states go to test-output/screenshots/.
+Every test asserts what a user sees. Each server uses an index in a temporary folder (built once per module)
+and a feedback log of its own; screenshots of the main states go to test-output/screenshots/.
 `make browser` (part of `make test`) installs chromium and fonts-noto-cjk; never `playwright install`.
 """
 
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +20,25 @@ from urllib.parse import urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .helpers import OUTPUT, ROOT, VENV_BIN, free_port
+
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "test-output" / "screenshots"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run"]
+SHOTS = OUTPUT / "screenshots"
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+WEB = (sys.executable, "-m", "assistant.web")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} missing: run `make browser` (apt-get install chromium fonts-noto-cjk)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"{CHROMIUM} missing: run `make browser` (apt-get install chromium fonts-noto-cjk)",
+    ),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -37,30 +47,49 @@ USER = "#chat [data-testid='user']"
 
 
 # --- the app as a real subprocess -----------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    """A Chroma index of the corpus in a temporary folder, built once, shared by this module's servers."""
+    path = tmp_path_factory.mktemp("ui-index")
+    subprocess.run(
+        [str(VENV_BIN / "policy-assistant"), "index"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "POLICY_INDEX_DIR": str(path)},
+        timeout=300,
+    )
+    return path
 
 
 class App:
-    def __init__(self, tmp: Path, today: str, command: tuple[str, ...] = ("ui.py",)):
+    def __init__(self, tmp: Path, index_dir: Path, today: str, command: tuple[str, ...] = WEB):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.feedback_log = tmp / "feedback.jsonl"
         self.out = tmp / "ui.log"
-        env = {**os.environ, "POLICY_TODAY": today, "POLICY_FEEDBACK_LOG": str(self.feedback_log),
-               "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+        self.command = command
+        env = {
+            **os.environ,
+            "POLICY_TODAY": today,
+            "POLICY_FEEDBACK_LOG": str(self.feedback_log),
+            "POLICY_INDEX_DIR": str(index_dir),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+        }
         with self.out.open("wb") as out:
-            self.proc = subprocess.Popen([sys.executable, *command, "--port", str(self.port)], cwd=ROOT, env=env,
-                                         stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [*command, "--port", str(self.port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
         self._wait()
 
     def _wait(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                pytest.fail(f"ui.py exited with {self.proc.returncode}:\n{self.out.read_text(errors='replace')}")
+                pytest.fail(
+                    f"{self.command} exited with {self.proc.returncode}:\n{self.out.read_text(errors='replace')}"
+                )
             try:
                 with urllib.request.urlopen(self.url, timeout=2) as r:
                     if r.status == 200:
@@ -68,7 +97,9 @@ class App:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        pytest.fail(f"ui.py did not answer on {self.url} within {timeout} s:\n{self.out.read_text(errors='replace')}")
+        pytest.fail(
+            f"{self.command} did not answer on {self.url} within {timeout} s:\n{self.out.read_text(errors='replace')}"
+        )
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -85,15 +116,16 @@ class App:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory) -> Iterator[App]:
-    a = App(tmp_path_factory.mktemp("ui"), today="2026-06-01")
+def app(tmp_path_factory, index_dir) -> Iterator[App]:
+    a = App(tmp_path_factory.mktemp("ui"), index_dir, today="2026-06-01")
     yield a
     a.stop()
 
 
 @pytest.fixture(scope="module")
-def expired_app(tmp_path_factory) -> Iterator[App]:
-    a = App(tmp_path_factory.mktemp("ui-expired"), today="2027-01-15")
+def expired_app(tmp_path_factory, index_dir) -> Iterator[App]:
+    # the top-level entry point kept for `python ui.py`
+    a = App(tmp_path_factory.mktemp("ui-expired"), index_dir, today="2027-01-15", command=(sys.executable, "ui.py"))
     yield a
     a.stop()
 
@@ -139,12 +171,15 @@ def ask(page, question: str) -> str:
     page.click("#send")
     page.wait_for_function(
         "([sel, n]) => document.querySelectorAll(sel).length > n && !document.querySelector('#send').disabled",
-        arg=[BOT, n])
+        arg=[BOT, n],
+    )
     return page.locator(BOT).last.inner_text()
 
 
 # --- tests ----------------------------------------------------------------------------------------
 def test_banner_shows_the_validity_date(page) -> None:
+    assert "西安市工业政策助手" in page.locator("#header").inner_text()  # the title from the notice's profile
+    assert page.title() == "西安市工业政策助手 · Policy Assistant"
     banner = page.locator("#validity-banner")
     assert "2026年12月31日" in banner.inner_text()
     assert "现行有效" in banner.inner_text()
@@ -171,8 +206,9 @@ def test_citation_panel_shows_highlighted_quote_and_switches(page) -> None:
     assert choices.count() >= 2, "this question cites two clauses"
     second = choices.nth(1).inner_text()
     choices.nth(1).click()
-    page.wait_for_function("t => document.querySelector('#cite-panel .cite-head').innerText.includes(t)",
-                           arg=second.strip())
+    page.wait_for_function(
+        "t => document.querySelector('#cite-panel .cite-head').innerText.includes(t)", arg=second.strip()
+    )
     assert panel.locator("mark").count() >= 1
     assert "第一条" not in panel.locator(".cite-head").inner_text()
 
@@ -290,8 +326,9 @@ def test_busy_state_and_copy_answer(page) -> None:
 
 def test_starter_example_asks_directly(page) -> None:
     page.locator("#examples-hotline button").filter(has_text="市发改委负责哪些措施？").click()
-    page.wait_for_function("sel => document.querySelectorAll(sel).length === 1 "
-                           "&& !document.querySelector('#send').disabled", arg=BOT)
+    page.wait_for_function(
+        "sel => document.querySelectorAll(sel).length === 1 && !document.querySelector('#send').disabled", arg=BOT
+    )
     assert "第七条" in page.locator(BOT).last.inner_text()
     english = page.locator("#examples-investor button").filter(has_text="What land support")
     assert english.count() == 1
@@ -302,6 +339,7 @@ def test_language_switch_changes_fixed_text(page) -> None:
     page.get_by_role("tab", name="Browse all measures").wait_for()
     assert "In force" in page.locator("#validity-banner").inner_text()
     assert page.locator("#send").inner_text().strip() == "Send"
+    assert "Xi'an Industrial Policy Assistant" in page.locator("#header").inner_text()
     text = ask(page, "What land support does Xi'an give to new factories?")
     assert "【第一条 强化工业用地保障】" in text
     shot(page, "08-english")
@@ -333,13 +371,14 @@ def test_expired_notice_shows_a_clear_warning(browser, expired_app) -> None:
         page.context.close()
 
 
-def test_cli_serve_runs_the_same_ui(tmp_path) -> None:
-    app = App(tmp_path, today="2027-01-15", command=("-m", "assistant.cli", "serve"))
+def test_cli_serve_runs_the_same_ui(tmp_path, index_dir) -> None:
+    app = App(tmp_path, index_dir, today="2027-01-15", command=(str(VENV_BIN / "policy-assistant"), "serve"))
     try:
         with urllib.request.urlopen(app.url + "config", timeout=10) as r:
             config = json.load(r)
-        banner = next(c["props"]["value"] for c in config["components"]
-                      if c.get("props", {}).get("elem_id") == "validity-banner")
+        banner = next(
+            c["props"]["value"] for c in config["components"] if c.get("props", {}).get("elem_id") == "validity-banner"
+        )
         assert "banner-expired" in banner and "2026年12月31日" in banner
     finally:
         app.stop()

@@ -12,13 +12,16 @@ import pytest
 from assistant.feedback import MASKS, append_jsonl, feedback_record, mask_pii
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("请回电13812345678，谢谢", "13812345678"),
-    ("手机 +86 138 1234 5678", "138 1234 5678"),
-    ("手机138-1234-5678", "1234-5678"),
-    ("座机029-88886666转分机", "88886666"),
-    ("(029)88886666", "88886666"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("请回电13812345678，谢谢", "13812345678"),
+        ("手机 +86 138 1234 5678", "138 1234 5678"),
+        ("手机138-1234-5678", "1234-5678"),
+        ("座机029-88886666转分机", "88886666"),
+        ("(029)88886666", "88886666"),
+    ],
+)
 def test_phone_numbers_are_masked(text: str, secret: str) -> None:
     out = mask_pii(text)
     assert secret not in out
@@ -38,20 +41,27 @@ def test_email_addresses_are_masked() -> None:
     assert out.count(MASKS["email"]) == 2 and out.endswith("谢谢")
 
 
-@pytest.mark.parametrize("text", [
-    "全市年度国有建设用地供应计划中，确保不低于 1/3 用于工业项目。",
-    "工业用地占城镇建设用地面积比重不少于 20%",
-    "市政办发〔2023〕31号，2023年12月26日印发",
-    "第五条和第十条找谁？",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "全市年度国有建设用地供应计划中，确保不低于 1/3 用于工业项目。",
+        "工业用地占城镇建设用地面积比重不少于 20%",
+        "市政办发〔2023〕31号，2023年12月26日印发",
+        "第五条和第十条找谁？",
+    ],
+)
 def test_policy_text_is_left_alone(text: str) -> None:
     assert mask_pii(text) == text
 
 
 def test_record_masks_question_and_comment_but_keeps_the_citations() -> None:
-    rec = feedback_record(question="我是张三，电话13812345678，身份证61010419900307123X，能补贴多少？",
-                          answer="根据第一条……", citations=[{"clause": 1, "title": "强化工业用地保障"}],
-                          rating="down", comment="  请发邮件到 a@b.cn 或打 13912345678  ")
+    rec = feedback_record(
+        question="我是张三，电话13812345678，身份证61010419900307123X，能补贴多少？",
+        answer="根据第一条……",
+        citations=[{"clause": 1, "title": "强化工业用地保障"}],
+        rating="down",
+        comment="  请发邮件到 a@b.cn 或打 13912345678  ",
+    )
     line = json.dumps(rec, ensure_ascii=False)
     for secret in ("13812345678", "61010419900307123X", "a@b.cn", "13912345678"):
         assert secret not in line

@@ -1,22 +1,21 @@
-"""The UI's rendering helpers on the real parsed notice (no browser): panel, browse table, banner, escaping."""
+"""The web UI's pure parts on the real parsed notice (no browser, no server): panel, browse table, banner,
+escaping, the notice's profile (title, starter questions), the UI strings and the conversation record."""
 
 from __future__ import annotations
 
 import html
+import json
 import re
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from assistant import Answer, Citation, Settings, load_notices
 from assistant.answering import GAP
-from assistant.settings import Settings
-from assistant.corpus import load_notices
-from assistant.records import Citation
+from assistant.web import i18n, profile, render
+from assistant.web.state import Conversation
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # ui.py lives in the repo root
-import ui
+from .helpers import ROOT, SEED
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,7 @@ def test_panel_shows_full_clause_with_each_quoted_passage_highlighted(notices) -
     n = notices[0]
     c = n.clauses[0]
     quote = c.sentences[0] + GAP + c.sentences[2]  # two passages that are not adjacent
-    out = ui.citation_panel_html(notices, Citation(c.number, c.title, n.doc_number, quote, list(c.units)), "zh")
+    out = render.citation_panel_html(notices, Citation(c.number, c.title, n.doc_number, quote, list(c.units)), "zh")
     assert marked(out) == [c.sentences[0], c.sentences[2]]
     text = html.unescape(re.sub(r"<[^>]+>", "", out))
     assert c.text in text  # the full clause, not only the quote
@@ -43,48 +42,129 @@ def test_panel_shows_full_clause_with_each_quoted_passage_highlighted(notices) -
 
 def test_panel_for_a_document_level_fact(notices) -> None:
     n = notices[0]
-    out = ui.citation_panel_html(notices, Citation(None, n.title, n.doc_number, n.doc_number, []), "zh")
+    out = render.citation_panel_html(notices, Citation(None, n.title, n.doc_number, n.doc_number, []), "zh")
     assert n.doc_number in marked(out)
     assert n.title in html.unescape(out)
 
 
 def test_browse_by_unit_lists_exactly_the_measures_of_that_unit(notices) -> None:
-    units = [u for _, u in ui.unit_choices(notices, "zh") if u]
+    units = [u for _, u in render.unit_choices(notices, "zh") if u]
     assert units and len(units) == len(set(units))
     for unit in units:
-        out = ui.browse_html(notices, unit, "", "zh")
+        out = render.browse_html(notices, unit, "", "zh")
         shown = {int(x) for x in re.findall(r'data-clause="(\d+)"', out)}
         expected = {c.number for n in notices for c in n.clauses if unit in c.units}
         assert shown == expected, unit
 
 
 def test_browse_by_keyword_and_no_match(notices) -> None:
-    out = ui.browse_html(notices, "", "用地", "zh")
+    out = render.browse_html(notices, "", "用地", "zh")
     shown = {int(x) for x in re.findall(r'data-clause="(\d+)"', out)}
     assert shown == {c.number for n in notices for c in n.clauses if "用地" in c.text}
     assert shown and len(shown) < sum(len(n.clauses) for n in notices)
     assert set(marked(out)) == {"用地"}
-    assert "没有符合条件的措施" in ui.browse_html(notices, "", "完全不存在的词", "zh")
+    assert "没有符合条件的措施" in render.browse_html(notices, "", "完全不存在的词", "zh")
 
 
 def test_banner_in_force_and_expired(notices) -> None:
     until = notices[0].valid_until
-    ok = ui.banner_html(notices, date(until.year, 6, 1), "zh")
+    ok = render.banner_html(notices, date(until.year, 6, 1), "zh")
     assert "现行有效" in ok and f"{until.year}年{until.month}月{until.day}日" in ok and "已失效" not in ok
-    gone = ui.banner_html(notices, date(until.year + 1, 1, 15), "zh")
+    gone = render.banner_html(notices, date(until.year + 1, 1, 15), "zh")
     assert "已失效" in gone and "banner-expired" in gone
-    assert "Expired" in ui.banner_html(notices, date(until.year + 1, 1, 15), "en")
+    assert "Expired" in render.banner_html(notices, date(until.year + 1, 1, 15), "en")
 
 
-@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "**粗体** [链接](http://x)",
-                                  "# 标题", "1. 列表", "> 引用", "$$x$$", "a & b &lt;"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "**粗体** [链接](http://x)",
+        "# 标题",
+        "1. 列表",
+        "> 引用",
+        "$$x$$",
+        "a & b &lt;",
+    ],
+)
 def test_user_text_is_escaped_for_markdown_and_html(text: str) -> None:
-    out = ui.escape_user(text)
+    out = render.escape_user(text)
     assert "<" not in out and ">" not in out
     # Undoing the Markdown backslash escapes and the HTML entities gives back exactly what was typed.
     assert html.unescape(re.sub(r"\\(.)", r"\1", out)) == text
 
 
 def test_quote_blocks_end_before_the_citation_line() -> None:
-    md = ui.md_answer("根据第一条：\n> 句一。\n> 句二。\n【第一条 强化工业用地保障】（文号）\n责任单位：甲")
+    md = render.md_answer("根据第一条：\n> 句一。\n> 句二。\n【第一条 强化工业用地保障】（文号）\n责任单位：甲")
     assert "> 句二。\n\n【第一条" in md and md.count("\n\n") == 1
+
+
+def test_renderers_do_not_import_gradio() -> None:
+    source = (ROOT / "assistant" / "web" / "render.py").read_text(encoding="utf-8")
+    assert "gradio" not in source and "import gr" not in source
+
+
+# --- the notice's profile: title and starter questions come from corpus/<doc_id>.vocab/profile.json ----
+def test_title_and_examples_come_from_the_notices_profile(notices) -> None:
+    profiles = profile.read_profiles(SEED.parent, notices)
+    own = json.loads((SEED.with_name(SEED.stem + ".vocab") / "profile.json").read_text(encoding="utf-8"))
+    assert profile.page_titles(profiles) == own["title"]
+    groups = profile.starter_examples(profiles)
+    assert list(groups) == list(own["examples"])
+    for key, group in own["examples"].items():
+        assert groups[key]["questions"] == group["questions"] and groups[key]["label"] == group["label"]
+    assert render.header_md(own["title"]["zh"], "zh").startswith(f"## {own['title']['zh']}\n")
+
+
+def test_a_notice_without_a_profile_gets_the_generic_title(tmp_path, notices) -> None:
+    (tmp_path / SEED.name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    profiles = profile.read_profiles(tmp_path, notices)
+    assert profiles == {notices[0].doc_id: {}}
+    assert profile.page_titles(profiles) == {"zh": "政策助手", "en": "Policy Assistant"}
+    assert profile.starter_examples(profiles) == {}
+    a, b = {"title": {"zh": "甲", "en": "A"}}, {"title": {"zh": "乙", "en": "B"}}
+    assert profile.page_titles({"a": a, "b": dict(a)}) == a["title"]  # notices that agree keep their title
+    assert profile.page_titles({"a": a, "b": b})["en"] == "Policy Assistant"  # several notices: generic
+    assert profile.page_titles({"a": a, "b": {}})["zh"] == "政策助手"
+
+
+def test_no_notice_specific_words_in_the_web_package() -> None:
+    web = ROOT / "assistant" / "web"
+    for path in [*web.rglob("*.py"), *web.rglob("*.json"), *web.rglob("*.js"), *web.rglob("*.css")]:
+        text = path.read_text(encoding="utf-8")
+        for word in ("西安", "Xi'an", "市发改委", "31号", "用地上有什么支持"):
+            assert word not in text, f"{word!r} in {path.relative_to(ROOT)}"
+
+
+# --- UI strings -------------------------------------------------------------------------------------
+def test_both_languages_have_the_same_strings_and_placeholders() -> None:
+    zh, en = i18n.strings("zh"), i18n.strings("en")
+    assert zh.keys() == en.keys()
+    for key in zh:
+        assert set(re.findall(r"\{(\w+)\}", zh[key])) == set(re.findall(r"\{(\w+)\}", en[key])), key
+    assert i18n.t("en", "too_long", n=600, max=500).startswith("The question is too long (600")
+    assert i18n.t("fr", "send") == zh["send"]  # an unknown language falls back to Chinese
+
+
+# --- the conversation record ----------------------------------------------------------------------
+def test_conversation_keeps_turns_history_and_the_selected_citations() -> None:
+    conv = Conversation()
+    assert conv.id is None and conv.messages() == [] and conv.citations() == []
+    cite = Citation(1, "强化工业用地保障", "某文号", "句一。", ["甲"])
+    conv.add("问 *一*", Answer(text="> 句一。\n【第一条】", refused=False, citations=[cite], kind="fact"))
+    conv.add("问二", Answer(text="答二", refused=True, citations=[], kind="oos", lang="zh"))
+    assert conv.id and len(conv.id) == 12 and conv.feedback_id(0) == f"{conv.id}-1"
+    assert conv.history() == [
+        {"role": "user", "content": "问 *一*"},
+        {"role": "assistant", "content": "> 句一。\n【第一条】"},
+        {"role": "user", "content": "问二"},
+        {"role": "assistant", "content": "答二"},
+    ]
+    messages = conv.messages()
+    assert messages[0]["content"] == render.escape_user("问 *一*") and messages[1]["content"].endswith("\n\n【第一条】")
+    assert conv.selected == 1 and conv.citations() == []
+    assert conv.answer_of(1) == 0 and conv.answer_of(2) == 1 and conv.answer_of(4) is None
+    conv.selected = conv.answer_of(1)
+    assert conv.citations() == [cite]
+    assert conv.turns[0].cited() == [{"clause": 1, "title": "强化工业用地保障", "doc_number": "某文号"}]

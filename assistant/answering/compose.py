@@ -36,13 +36,17 @@ def quote_block(sentences: list[str]) -> str:
 
 FIGURE_WORDS = {
     "zh": {"money": "具体金额或奖补标准", "area": "具体面积（亩数）", "time": "具体办理时限", "any": "具体数额或比例"},
-    "en": {"money": "a specific amount of money", "area": "a specific area", "time": "a specific time limit",
-           "any": "a specific figure"},
+    "en": {
+        "money": "a specific amount of money",
+        "area": "a specific area",
+        "time": "a specific time limit",
+        "any": "a specific figure",
+    },
 }
 
 
 # How a clarifying answer gives examples when the notice's profile.json has none of its own.
-CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": "For example: \"Who handles measure 1?\""}
+CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": 'For example: "Who handles measure 1?"'}
 
 
 @dataclass
@@ -56,8 +60,9 @@ class Composer:
         return f"《{n.title}》（{n.doc_number}）"
 
     def citation(self, n: Notice, c: Clause, quote: str, units: bool = True) -> Citation:
-        return Citation(clause=c.number, title=c.title, doc_number=n.doc_number, quote=quote,
-                        units=list(c.units) if units else [])
+        return Citation(
+            clause=c.number, title=c.title, doc_number=n.doc_number, quote=quote, units=list(c.units) if units else []
+        )
 
     def units_line(self, c: Clause, lang: str) -> str:
         if not c.units_text:
@@ -69,11 +74,15 @@ class Composer:
         if not n.valid_until or today <= n.valid_until:
             return ""
         if lang == "zh":
-            return (f"⚠️ 注意：{self._source(n)}有效期至{cn_date(n.valid_until)}，截至今天（{cn_date(today)}）已失效。"
-                    "以下内容仅供参考，请向责任单位确认现行政策。")
-        return (f"⚠️ Note: {n.doc_number} was valid until {n.valid_until.isoformat()} and has expired "
-                f"(today is {today.isoformat()}). The text below is for reference only; check the current "
-                "policy with the responsible units.")
+            return (
+                f"⚠️ 注意：{self._source(n)}有效期至{cn_date(n.valid_until)}，截至今天（{cn_date(today)}）已失效。"
+                "以下内容仅供参考，请向责任单位确认现行政策。"
+            )
+        return (
+            f"⚠️ Note: {n.doc_number} was valid until {n.valid_until.isoformat()} and has expired "
+            f"(today is {today.isoformat()}). The text below is for reference only; check the current "
+            "policy with the responsible units."
+        )
 
     def _finish(self, q: Query, n: Notice | None, today: date, lines: list[str], citations: list[Citation]) -> Answer:
         warning = self.validity_notice(n, today, q.lang) if n else ""
@@ -91,9 +100,11 @@ class Composer:
                 head = f"抱歉，{self._source(n)}没有涉及这个问题，我无法回答。"
             text = f"{head}\n我可以解答这份通知的{len(n.clauses)}条措施：{topics}。"
         else:
-            head = (f"Sorry, this is outside what the notice {n.doc_number} ({n.title}) covers, so I can't answer it."
-                    if q.reason != "place" else
-                    f"Sorry, {n.doc_number} is a policy of {n.office}; it does not cover other places.")
+            head = (
+                f"Sorry, this is outside what the notice {n.doc_number} ({n.title}) covers, so I can't answer it."
+                if q.reason != "place"
+                else f"Sorry, {n.doc_number} is a policy of {n.office}; it does not cover other places."
+            )
             text = f"{head}\nI can answer questions about its {len(n.clauses)} measures: {topics}."
         return Answer(text=text, refused=True, citations=[], kind=Kind.OOS, lang=q.lang)
 
@@ -103,11 +114,15 @@ class Composer:
         titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
         example = self.clarify_examples.get(n.doc_id, {}).get(q.lang) or CLARIFY_EXAMPLE[q.lang]
         if q.lang == "zh":
-            text = [f"请问您指的是哪一条措施或哪方面的内容？{example}",
-                    f"{self._source(n)}共{len(n.clauses)}条措施：{titles}。"]
+            text = [
+                f"请问您指的是哪一条措施或哪方面的内容？{example}",
+                f"{self._source(n)}共{len(n.clauses)}条措施：{titles}。",
+            ]
         else:
-            text = [f"Which measure or topic do you mean? {example}",
-                    f"{n.doc_number} has {len(n.clauses)} measures: {titles}."]
+            text = [
+                f"Which measure or topic do you mean? {example}",
+                f"{n.doc_number} has {len(n.clauses)} measures: {titles}.",
+            ]
         answer = self._finish(q, n, today, text, [])
         answer.kind = Kind.CLARIFY
         return answer
@@ -131,54 +146,78 @@ class Composer:
             numbers_cn = "、".join(f"第{int_to_cn(k)}条" for k in missing)
             last = n.clauses[-1].number if n.clauses else 0
             if q.lang == "zh":
-                lines.append(f"{self._source(n)}共{len(n.clauses)}条措施（第一条至第{int_to_cn(last)}条），没有{numbers_cn}。")
+                lines.append(
+                    f"{self._source(n)}共{len(n.clauses)}条措施（第一条至第{int_to_cn(last)}条），没有{numbers_cn}。"
+                )
             else:
-                lines.append(f"{n.doc_number} has {len(n.clauses)} measures (1 to {last}); there is no measure "
-                             + ", ".join(str(k) for k in missing) + ".")
+                lines.append(
+                    f"{n.doc_number} has {len(n.clauses)} measures (1 to {last}); there is no measure "
+                    + ", ".join(str(k) for k in missing)
+                    + "."
+                )
         return self._finish(q, n, today, lines, cites)
 
-    def fact(self, q: Query, picks: list[tuple[Notice, Clause, list[str]]], today: date,
-             missing_figure: str | None) -> Answer:
+    def fact(
+        self, q: Query, picks: list[tuple[Notice, Clause, list[str]]], today: date, missing_figure: str | None
+    ) -> Answer:
         """picks: (notice, clause, sentences to quote), most relevant first."""
         lines: list[str] = []
         cites: list[Citation] = []
         for i, (n, c, sentences) in enumerate(picks):
             if q.lang == "zh":
-                lead = (f"根据{self._source(n)}第{int_to_cn(c.number)}条「{c.title}」：" if i == 0
-                        else f"另见第{int_to_cn(c.number)}条「{c.title}」：")
+                lead = (
+                    f"根据{self._source(n)}第{int_to_cn(c.number)}条「{c.title}」："
+                    if i == 0
+                    else f"另见第{int_to_cn(c.number)}条「{c.title}」："
+                )
             else:
-                lead = (f"Measure {c.number} of {n.doc_number} (“{c.title}”) covers this. "
-                        "Quoted from the Chinese original:" if i == 0
-                        else f"See also measure {c.number} (“{c.title}”):")
+                lead = (
+                    f"Measure {c.number} of {n.doc_number} (“{c.title}”) covers this. Quoted from the Chinese original:"
+                    if i == 0
+                    else f"See also measure {c.number} (“{c.title}”):"
+                )
             lines += [lead, quote_block(sentences), "", f"{tag(c)}（{n.doc_number}）", self.units_line(c, q.lang), ""]
             cites.append(self.citation(n, c, join_quotes(c, sentences)))
         if missing_figure:
             words = FIGURE_WORDS[q.lang][missing_figure]
-            lines.append(f"注意：通知未规定{words}，以上为原文表述；具体标准请咨询责任单位。" if q.lang == "zh" else
-                         f"Note: the notice does not specify {words}; the quoted text is all it says. "
-                         "Ask the responsible units for details.")
+            lines.append(
+                f"注意：通知未规定{words}，以上为原文表述；具体标准请咨询责任单位。"
+                if q.lang == "zh"
+                else f"Note: the notice does not specify {words}; the quoted text is all it says. "
+                "Ask the responsible units for details."
+            )
         return self._finish(q, picks[0][0] if picks else None, today, lines, cites)
 
     def units(self, q: Query, n: Notice, c: Clause, today: date) -> Answer:
         bracket = f"（责任单位：{c.units_text}）"
         first = c.units[0] if c.units else ""
         if q.lang == "zh":
-            lines = [f"第{int_to_cn(c.number)}条「{c.title}」的责任单位是：{c.units_text}。",
-                     f"排在首位的是{first}，可先联系{first}。" if first else ""]
+            lines = [
+                f"第{int_to_cn(c.number)}条「{c.title}」的责任单位是：{c.units_text}。",
+                f"排在首位的是{first}，可先联系{first}。" if first else "",
+            ]
         else:
-            lines = [f"Measure {c.number} (“{c.title}”) names these responsible units: {c.units_text}.",
-                     f"{first} is listed first; contact it first." if first else ""]
+            lines = [
+                f"Measure {c.number} (“{c.title}”) names these responsible units: {c.units_text}.",
+                f"{first} is listed first; contact it first." if first else "",
+            ]
         lines += [f"{tag(c)}（{n.doc_number}）"]
         return self._finish(q, n, today, lines, [self.citation(n, c, bracket)])
 
     def reverse(self, q: Query, unit: str, matches: list[tuple[Notice, Clause]], today: date) -> Answer:
         if not matches:
             n = self.notices[0]
-            text = (f"{self._source(n)}中没有把{unit}列为责任单位的措施。" if q.lang == "zh"
-                    else f"No measure of {n.doc_number} lists {unit} as a responsible unit.")
+            text = (
+                f"{self._source(n)}中没有把{unit}列为责任单位的措施。"
+                if q.lang == "zh"
+                else f"No measure of {n.doc_number} lists {unit} as a responsible unit."
+            )
             return self._finish(q, n, today, [text], [])
-        lines = [f"{unit}是以下{len(matches)}条措施的责任单位：" if q.lang == "zh"
-                 else f"{unit} is a responsible unit for {len(matches)} measure(s):"]
+        lines = [
+            f"{unit}是以下{len(matches)}条措施的责任单位："
+            if q.lang == "zh"
+            else f"{unit} is a responsible unit for {len(matches)} measure(s):"
+        ]
         cites = []
         for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
             bracket = f"（责任单位：{c.units_text}）"
@@ -186,8 +225,11 @@ class Composer:
             cites.append(self.citation(n, c, bracket))
         if len(matches) > self.reverse_limit:  # only with many notices loaded
             rest = len(matches) - self.reverse_limit
-            lines.append(f"……另有{rest}条未列出，请加上文号缩小范围。" if q.lang == "zh"
-                         else f"… and {rest} more; name a document number to narrow it down.")
+            lines.append(
+                f"……另有{rest}条未列出，请加上文号缩小范围。"
+                if q.lang == "zh"
+                else f"… and {rest} more; name a document number to narrow it down."
+            )
         return self._finish(q, matches[0][0], today, lines, cites)
 
     def meta(self, q: Query, n: Notice, today: date, clause: Clause | None = None) -> Answer:
@@ -197,12 +239,18 @@ class Composer:
         units: list[str] = []
         for what in (q.meta or "").split(","):
             if what == "doc_number":
-                lines.append(f"文号：{n.doc_number}（{self._source(n)}）。" if zh else
-                             f"Document number: {n.doc_number} ({n.title}).")
+                lines.append(
+                    f"文号：{n.doc_number}（{self._source(n)}）。"
+                    if zh
+                    else f"Document number: {n.doc_number} ({n.title})."
+                )
                 quotes.append(n.doc_number)
             elif what == "issued":
-                lines.append(f"印发日期：{cn_date(n.issued)}。" if zh else
-                             f"Issued on {n.issued.isoformat() if n.issued else 'an unstated date'} ({cn_date(n.issued)}).")
+                lines.append(
+                    f"印发日期：{cn_date(n.issued)}。"
+                    if zh
+                    else f"Issued on {n.issued.isoformat() if n.issued else 'an unstated date'} ({cn_date(n.issued)})."
+                )
                 quotes.append(cn_date(n.issued))
             elif what == "office":
                 lines.append(f"发文机关：{n.office}。" if zh else f"Issued by {n.office}.")
@@ -210,8 +258,11 @@ class Composer:
             elif what == "count":
                 titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
                 k = len(n.clauses)
-                lines.append(f"共{k}条（{int_to_cn(k)}条）措施：{titles}。" if zh else
-                             f"The notice has {k} measures ({int_to_cn(k)}条): {titles}.")
+                lines.append(
+                    f"共{k}条（{int_to_cn(k)}条）措施：{titles}。"
+                    if zh
+                    else f"The notice has {k} measures ({int_to_cn(k)}条): {titles}."
+                )
                 quotes.append(GAP.join(c.title for c in n.clauses))
             elif what == "goal":
                 lines.append("总体目标（通知开头）：" if zh else "Overall goal (the preamble, quoted):")
@@ -219,8 +270,11 @@ class Composer:
                 quotes.append(n.preamble)
             elif what in ("plan", "effective"):
                 if what == "plan" and n.plan_unit:
-                    lines.append(f"具体实施方案由{n.plan_unit}会同相关部门制定：" if zh else
-                                 f"The implementation plan is drafted by {n.plan_unit} with related departments:")
+                    lines.append(
+                        f"具体实施方案由{n.plan_unit}会同相关部门制定："
+                        if zh
+                        else f"The implementation plan is drafted by {n.plan_unit} with related departments:"
+                    )
                     units.append(n.plan_unit)
                 lines += [quote_block([n.effective]), ""]
                 quotes.append(n.effective)
@@ -228,8 +282,11 @@ class Composer:
                 lines.append(self.validity_line(n, today, zh))
                 quotes.append(n.effective)
         if clause is not None and q.meta and "validity" in q.meta:
-            lines.append(f"第{int_to_cn(clause.number)}条与全文有效期相同。" if zh else
-                         f"Measure {clause.number} has the same validity as the whole notice.")
+            lines.append(
+                f"第{int_to_cn(clause.number)}条与全文有效期相同。"
+                if zh
+                else f"Measure {clause.number} has the same validity as the whole notice."
+            )
         quote = GAP.join(dict.fromkeys(quotes))
         cite = Citation(clause=None, title=n.title, doc_number=n.doc_number, quote=quote, units=units)
         lines.append(f"【{n.title}】（{n.doc_number}）")
@@ -240,9 +297,15 @@ class Composer:
             return "通知未写明有效期。" if zh else "The notice states no expiry date."
         days = (n.valid_until - today).days
         if zh:
-            state = (f"截至今天（{cn_date(today)}）仍在有效期内，还有{days}天到期。" if days >= 0
-                     else f"截至今天（{cn_date(today)}）已过期失效。")
+            state = (
+                f"截至今天（{cn_date(today)}）仍在有效期内，还有{days}天到期。"
+                if days >= 0
+                else f"截至今天（{cn_date(today)}）已过期失效。"
+            )
             return f"有效期至{cn_date(n.valid_until)}（自发布之日起执行）。{state}"
-        state = (f"It is in force today ({today.isoformat()}), {days} day(s) left." if days >= 0
-                 else f"It expired; today is {today.isoformat()}.")
+        state = (
+            f"It is in force today ({today.isoformat()}), {days} day(s) left."
+            if days >= 0
+            else f"It expired; today is {today.isoformat()}."
+        )
         return f"Valid until {n.valid_until.isoformat()} (有效期至{cn_date(n.valid_until)}). {state}"

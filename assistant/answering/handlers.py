@@ -38,8 +38,16 @@ Handler = Callable[[Query, Notice, date, Timer], Answer]
 
 
 class Answering:
-    def __init__(self, notices: list[Notice], composer: Composer, retriever: HybridRetriever, router: Router,
-                 gate: ScopeGate, quoter: Quoter, settings: RetrievalSettings):
+    def __init__(
+        self,
+        notices: list[Notice],
+        composer: Composer,
+        retriever: HybridRetriever,
+        router: Router,
+        gate: ScopeGate,
+        quoter: Quoter,
+        settings: RetrievalSettings,
+    ):
         self.notices = notices
         self.composer = composer
         self.retriever = retriever

@@ -42,8 +42,10 @@ def make_generator(settings: LLMSettings, composer: Composer) -> LLMAnswerer | N
     try:
         from langchain_openai import ChatOpenAI
     except ImportError:
-        log.error("POLICY_LLM_MODEL is set but langchain-openai is not installed (pip install -e '.[llm]'); "
-                  "answering extractively")
+        log.error(
+            "POLICY_LLM_MODEL is set but langchain-openai is not installed (pip install -e '.[llm]'); "
+            "answering extractively"
+        )
         return None
     model = ChatOpenAI(
         model=settings.model,
@@ -75,10 +77,17 @@ def prompt_inputs(req: Request) -> dict[str, str]:
             validity = prompts.IN_FORCE.format(until=cn_date(n.valid_until))
         else:
             validity = prompts.EXPIRED.format(until=cn_date(n.valid_until))
-        documents.append(prompts.DOCUMENT.format(title=n.title, doc_number=n.doc_number, office=n.office,
-                                                 issued=cn_date(n.issued), validity=validity))
-    clauses = [prompts.CLAUSE.format(number=c.number, title=c.title, text=c.text, units=c.units_text or "未注明",
-                                     doc_number=n.doc_number) for n, c, _ in req.sources]
+        documents.append(
+            prompts.DOCUMENT.format(
+                title=n.title, doc_number=n.doc_number, office=n.office, issued=cn_date(n.issued), validity=validity
+            )
+        )
+    clauses = [
+        prompts.CLAUSE.format(
+            number=c.number, title=c.title, text=c.text, units=c.units_text or "未注明", doc_number=n.doc_number
+        )
+        for n, c, _ in req.sources
+    ]
     question = re.sub(r"</?问题>", "", req.query.text)  # the question cannot close its own fence
     return {"document": "\n".join(documents), "clauses": "\n\n".join(clauses), "question": question}
 
@@ -112,7 +121,7 @@ def leaks_instructions(text: str, run: int = 12) -> bool:
     flat = re.sub(r"\s", "", text)
     for rule in prompts.RULES:
         for i in range(0, max(1, len(rule) - run + 1), run // 2):
-            if rule[i:i + run] in flat:
+            if rule[i : i + run] in flat:
                 return True
     return False
 
@@ -165,14 +174,30 @@ def check(draft: str, sources: list[tuple[Notice, Clause, Citation]]) -> Checked
 
 # --- figures: numbers with their units, compared by value ----------------------------------------
 UNITS: dict[str, tuple[str, Fraction]] = {
-    "%": ("ratio", Fraction(1, 100)), "％": ("ratio", Fraction(1, 100)), "percent": ("ratio", Fraction(1, 100)),
-    "per cent": ("ratio", Fraction(1, 100)), "成": ("ratio", Fraction(1, 10)), "倍": ("times", Fraction(1)),
-    "元": ("money", Fraction(1)), "yuan": ("money", Fraction(1)),
-    "亩": ("area", Fraction(1)), "mu": ("area", Fraction(1)), "平方米": ("m2", Fraction(1)), "平米": ("m2", Fraction(1)),
-    "公顷": ("hectare", Fraction(1)), "个工作日": ("workday", Fraction(1)), "工作日": ("workday", Fraction(1)),
-    "working days": ("workday", Fraction(1)), "天": ("day", Fraction(1)), "日": ("day", Fraction(1)),
-    "days": ("day", Fraction(1)), "个月": ("month", Fraction(1)), "月": ("month", Fraction(1)),
-    "months": ("month", Fraction(1)), "年": ("year", Fraction(1)), "years": ("year", Fraction(1)),
+    "%": ("ratio", Fraction(1, 100)),
+    "％": ("ratio", Fraction(1, 100)),
+    "percent": ("ratio", Fraction(1, 100)),
+    "per cent": ("ratio", Fraction(1, 100)),
+    "成": ("ratio", Fraction(1, 10)),
+    "倍": ("times", Fraction(1)),
+    "元": ("money", Fraction(1)),
+    "yuan": ("money", Fraction(1)),
+    "亩": ("area", Fraction(1)),
+    "mu": ("area", Fraction(1)),
+    "平方米": ("m2", Fraction(1)),
+    "平米": ("m2", Fraction(1)),
+    "公顷": ("hectare", Fraction(1)),
+    "个工作日": ("workday", Fraction(1)),
+    "工作日": ("workday", Fraction(1)),
+    "working days": ("workday", Fraction(1)),
+    "天": ("day", Fraction(1)),
+    "日": ("day", Fraction(1)),
+    "days": ("day", Fraction(1)),
+    "个月": ("month", Fraction(1)),
+    "月": ("month", Fraction(1)),
+    "months": ("month", Fraction(1)),
+    "年": ("year", Fraction(1)),
+    "years": ("year", Fraction(1)),
 }
 UNIT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 FIGURE = re.compile(
@@ -219,8 +244,14 @@ def figure_keys(source: str) -> set[tuple]:
         keys.add(key)
         if key[0] == "date":
             _, y, mo, d = key
-            keys |= {("plain", Fraction(y)), ("plain", Fraction(mo)), ("plain", Fraction(d)),
-                     ("year", Fraction(y)), ("month", Fraction(mo)), ("day", Fraction(d))}
+            keys |= {
+                ("plain", Fraction(y)),
+                ("plain", Fraction(mo)),
+                ("plain", Fraction(d)),
+                ("year", Fraction(y)),
+                ("month", Fraction(mo)),
+                ("day", Fraction(d)),
+            }
         elif key[0] != "ratio" or "%" in words or "％" in words:
             bare = re.match(r"[\d.,]+", words.translate(FULL_WIDTH))
             if bare:
@@ -245,8 +276,9 @@ class LLMAnswerer:
     def eligible(self, q: Query, extractive: Answer) -> bool:
         """Only in-scope questions of the kinds we generate for, with at least one cited clause.
         Refusals (out of scope, injections caught by the router) never reach the model."""
-        return (q.kind in LLM_KINDS and not extractive.refused
-                and any(c.clause is not None for c in extractive.citations))
+        return (
+            q.kind in LLM_KINDS and not extractive.refused and any(c.clause is not None for c in extractive.citations)
+        )
 
     def request(self, q: Query, extractive: Answer, today: date) -> Request:
         sources = []
@@ -267,8 +299,9 @@ class LLMAnswerer:
             if timings is not None:
                 timings["llm"] = (time.perf_counter() - t0) * 1000
 
-    def stream(self, q: Query, extractive: Answer, today: date,
-               timings: dict[str, float] | None = None) -> Iterator[tuple[str, Answer | None]]:
+    def stream(
+        self, q: Query, extractive: Answer, today: date, timings: dict[str, float] | None = None
+    ) -> Iterator[tuple[str, Answer | None]]:
         """Yield (text so far, None) per token, then (final text, Answer) once the check has run."""
         t0 = time.perf_counter()
         req = self.request(q, extractive, today)
@@ -306,8 +339,15 @@ class LLMAnswerer:
         cited_set = set(checked.cited)
         citations = [cit for _, c, cit in req.sources if c.number in cited_set]
         note = f"llm: removed unknown marker(s) {'、'.join(checked.removed)}" if checked.removed else ""
-        return Answer(text=text, refused=False, citations=citations, mode="llm", kind=req.query.kind,
-                      lang=req.query.lang, note=note)
+        return Answer(
+            text=text,
+            refused=False,
+            citations=citations,
+            mode="llm",
+            kind=req.query.kind,
+            lang=req.query.lang,
+            note=note,
+        )
 
     def _failed(self, req: Request, exc: Exception) -> Answer:
         first = (str(exc).splitlines() or [""])[0][:200]
@@ -318,5 +358,13 @@ class LLMAnswerer:
     @staticmethod
     def _fallback(req: Request, why: str) -> Answer:
         a = req.extractive
-        return Answer(text=a.text, refused=a.refused, citations=a.citations, mode="extractive", kind=a.kind,
-                      lang=a.lang, note=f"llm_fallback: {why}", timings_ms=a.timings_ms)
+        return Answer(
+            text=a.text,
+            refused=a.refused,
+            citations=a.citations,
+            mode="extractive",
+            kind=a.kind,
+            lang=a.lang,
+            note=f"llm_fallback: {why}",
+            timings_ms=a.timings_ms,
+        )

@@ -24,11 +24,13 @@ class ScopeGate:
         self.coverage_weight = settings.coverage_weight
         self.threshold = settings.min_score
         path = router.lexicon.data_dir / "out_of_scope.txt"
-        examples = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
-                    if ln.strip() and not ln.startswith("#")]
+        examples = [
+            ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")
+        ]
         self.vectors = self._vectors(examples, embeddings, cache_dir)
         self.off_topic_words = frozenset(
-            w for e in examples for w in router.lexicon.content_words(e) if not router.knows(w))
+            w for e in examples for w in router.lexicon.content_words(e) if not router.knows(w)
+        )
 
     @staticmethod
     def _vectors(examples: list[str], embeddings, cache_dir: Path | None) -> np.ndarray:

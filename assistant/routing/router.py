@@ -15,13 +15,39 @@ from ..records import Kind, Notice, Query
 from ..textnorm import CN_NUM, NUM, cn_to_int, is_chinese, normalise
 from .cues import Cues, load_cues
 
-ZH_CLAUSE = re.compile(rf"第\s*({NUM})\s*(?:条|條|项|項|款|点|點|个措施|個措施|项措施|部分)|(?:措施|条款)\s*({NUM})(?![\d])|^\s*({CN_NUM})、")
-EN_WORDS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
-EN_ORD = {w: i for i, w in enumerate(
-    ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"])}
+ZH_CLAUSE = re.compile(
+    rf"第\s*({NUM})\s*(?:条|條|项|項|款|点|點|个措施|個措施|项措施|部分)|(?:措施|条款)\s*({NUM})(?![\d])|^\s*({CN_NUM})、"
+)
+EN_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+    )
+}
+EN_ORD = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zeroth",
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+        ]
+    )
+}
 EN_CLAUSE = re.compile(
     r"\b(?:article|clause|measure|item|section|point|paragraph)s?\s*(?:no\.?|number|#)?\s*(\d+|"
-    + "|".join(EN_WORDS) + r")\b"
+    + "|".join(EN_WORDS)
+    + r")\b"
     r"|\b(\d+)(?:st|nd|rd|th)?\s+(?:article|clause|measure|item)\b"
     r"|\b(" + "|".join(EN_ORD) + r")\s+(?:article|clause|measure|item)\b",
     re.IGNORECASE,
@@ -62,8 +88,11 @@ class Router:
                 for a in names:
                     aliases.setdefault(a.lower(), unit)
         self.unit_aliases = dict(sorted(aliases.items(), key=lambda kv: -len(kv[0])))
-        self.corpus_text = "\n".join(c.text for n in self.notices for c in n.clauses) + "\n" + "\n".join(
-            f"{n.title}{n.preamble}{n.effective}{n.office}" for n in self.notices)
+        self.corpus_text = (
+            "\n".join(c.text for n in self.notices for c in n.clauses)
+            + "\n"
+            + "\n".join(f"{n.title}{n.preamble}{n.effective}{n.office}" for n in self.notices)
+        )
         self.corpus_lower = self.corpus_text.lower()  # lowered once: `in` checks run on every question
         self.max_clause = max((c.number for n in self.notices for c in n.clauses), default=0)
 
@@ -96,8 +125,11 @@ class Router:
                 return kind
         low = text.lower()
         for place in self.lexicon.places:
-            if place in low and place not in self.corpus_lower and (
-                    not self._mentions_home(low) or self.cues.compare.search(low)):
+            if (
+                place in low
+                and place not in self.corpus_lower
+                and (not self._mentions_home(low) or self.cues.compare.search(low))
+            ):
                 return "place"
         return None
 
@@ -112,8 +144,7 @@ class Router:
     def knows(self, word: str) -> bool:
         """Is the word in the notices, or one the glossary maps to them?"""
         glossary = self.lexicon.glossary
-        return word in self.corpus_lower or word in glossary or (
-            is_chinese(word) and any(word in g for g in glossary))
+        return word in self.corpus_lower or word in glossary or (is_chinese(word) and any(word in g for g in glossary))
 
     def coverage(self, text: str, off_topic_words: frozenset[str] = frozenset()) -> float:
         """Share of the question's content words that the notices (or the glossary) know, minus the
@@ -169,8 +200,7 @@ class Router:
             return q
 
         q.clauses = self.clause_numbers(text)
-        q.followup = bool(history) and not q.clauses and (
-            bool(c.followup.search(text)) or not self.topic_words(text))
+        q.followup = bool(history) and not q.clauses and (bool(c.followup.search(text)) or not self.topic_words(text))
         if q.followup:
             q.carried = self.carried_clause(history)
             if q.carried is None:  # no citation to lean on: search with the previous question too

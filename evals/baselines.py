@@ -8,7 +8,8 @@
   header or closing text cites the document (clause null).
 
 All three answer every question (they never refuse) and, having no notion of a conversation, search
-with the previous user turn prepended to a follow-up question.
+with the previous user turn prepended to a follow-up question. They reach the product's parts through
+an `Assistant` instance (its retriever, store and embedder), never by importing them.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import CLAUSE_START, cn_to_int
-from .evaluation import AnswerFn
-from .lexicon import is_chinese
-from .records import Clause, Notice
+from assistant import Assistant, Clause, Notice, clause_spans, is_chinese
+
+from .datasets import AnswerFn
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,12 @@ def clause_answer(n: Notice, c: Clause | None) -> dict:
     return {"answer": c.text, "refused": False, "citations": [cite]}
 
 
-def bm25_only(assistant) -> Baseline:
+def _clause_answer_of(assistant: Assistant, doc_id: str, number: int) -> dict:
+    n = assistant.notice(doc_id)
+    return clause_answer(n, n.clause(number))
+
+
+def bm25_only(assistant: Assistant) -> Baseline:
     r = assistant.retriever
 
     def answer(question: str, history: list[dict]) -> dict:
@@ -73,12 +78,12 @@ def bm25_only(assistant) -> Baseline:
         if not len(scores) or float(scores.max()) <= 0:  # no token of the question is in the index
             return clause_answer(assistant.notices[0], None)
         doc_id, number = r.index.keys[int(scores.argmax())]
-        return clause_answer(*assistant.clause(doc_id, number))
+        return _clause_answer_of(assistant, doc_id, number)
 
     return Baseline("bm25", "BM25 over our jieba tokens alone; answer = top clause text", _timed(answer))
 
 
-def dense_only(assistant) -> Baseline:
+def dense_only(assistant: Assistant) -> Baseline:
     r = assistant.retriever
 
     def answer(question: str, history: list[dict]) -> dict:
@@ -86,7 +91,7 @@ def dense_only(assistant) -> Baseline:
         if not sims:
             return clause_answer(assistant.notices[0], None)
         doc_id, number = max(sorted(sims), key=lambda k: sims[k])  # the first in document order on a tie
-        return clause_answer(*assistant.clause(doc_id, number))
+        return _clause_answer_of(assistant, doc_id, number)
 
     return Baseline("dense", "dense search in our Chroma index alone; answer = top clause text", _timed(answer))
 
@@ -102,20 +107,18 @@ def clause_at(spans: list[tuple[int, int, int | None]], start: int, length: int)
     return best
 
 
-def textbook_rag(assistant) -> Baseline:
+def textbook_rag(assistant: Assistant) -> Baseline:
     try:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
     except ImportError as exc:
         raise BaselineUnavailable(
-            "langchain-text-splitters is not installed (pip install langchain-text-splitters)") from exc
+            "langchain-text-splitters is not installed (pip install langchain-text-splitters)"
+        ) from exc
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from chromadb.errors import NotFoundError
 
-    from .store import ChromaEmbeddingFunction
-
-    splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
-                                              add_start_index=True)
+    splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True)
     by_id = {n.doc_id: n for n in assistant.notices}
     ids, texts, metas = [], [], []
     for path in sorted(Path(assistant.settings.corpus_dir).glob("*.txt")):
@@ -128,26 +131,37 @@ def textbook_rag(assistant) -> Baseline:
             number = clause_at(spans, doc.metadata["start_index"], len(doc.page_content))
             ids.append(f"{n.doc_id}:{i}")
             texts.append(doc.page_content)
-            metas.append({"doc_id": n.doc_id, "clause": -1 if number is None else number,
-                          "start_index": doc.metadata["start_index"]})
+            metas.append(
+                {
+                    "doc_id": n.doc_id,
+                    "clause": -1 if number is None else number,
+                    "start_index": doc.metadata["start_index"],
+                }
+            )
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
     name = f"textbook_rag_{uuid.uuid4().hex[:8]}"
-    ef = ChromaEmbeddingFunction(assistant.embeddings, assistant.store.model_id)
+    ef = assistant.store.embedding_function
     collection = client.create_collection(name, embedding_function=ef, metadata={"hnsw:space": "cosine"})
     collection.add(ids=ids, documents=texts, metadatas=metas)
     log.info("textbook RAG: %d chunks of %d characters (overlap %d)", len(ids), CHUNK_SIZE, CHUNK_OVERLAP)
 
     def answer(question: str, history: list[dict]) -> dict:
-        res = collection.query(query_texts=[search_text(question, history)], n_results=1,
-                               include=["documents", "metadatas"])
+        res = collection.query(
+            query_texts=[search_text(question, history)], n_results=1, include=["documents", "metadatas"]
+        )
         if not res["ids"][0]:
             return {"answer": "", "refused": False, "citations": []}
         chunk, meta = res["documents"][0][0], res["metadatas"][0][0]
         n = by_id[str(meta["doc_id"])]
         number = int(meta["clause"])
         c = n.clause(number) if number >= 0 else None
-        cite = {"clause": c.number if c else None, "title": c.title if c else n.title, "doc_number": n.doc_number,
-                "quote": chunk, "units": list(c.units) if c else []}
+        cite = {
+            "clause": c.number if c else None,
+            "title": c.title if c else n.title,
+            "doc_number": n.doc_number,
+            "quote": chunk,
+            "units": list(c.units) if c else [],
+        }
         return {"answer": chunk, "refused": False, "citations": [cite]}
 
     def close() -> None:
@@ -156,14 +170,19 @@ def textbook_rag(assistant) -> Baseline:
         except (NotFoundError, ValueError) as exc:  # in memory only: nothing is left behind either way
             log.debug("textbook RAG collection already gone: %s", exc)
 
-    return Baseline("textbook-rag", f"RecursiveCharacterTextSplitter({CHUNK_SIZE}/{CHUNK_OVERLAP}) + temporary Chroma "
-                    f"({len(ids)} chunks) + same embedder; answer = top chunk", _timed(answer), close)
+    return Baseline(
+        "textbook-rag",
+        f"RecursiveCharacterTextSplitter({CHUNK_SIZE}/{CHUNK_OVERLAP}) + temporary Chroma "
+        f"({len(ids)} chunks) + same embedder; answer = top chunk",
+        _timed(answer),
+        close,
+    )
 
 
 FACTORIES = {"bm25": bm25_only, "dense": dense_only, "textbook-rag": textbook_rag}
 
 
-def make_baselines(assistant, names: list[str] | None = None) -> tuple[list[Baseline], dict[str, str]]:
+def make_baselines(assistant: Assistant, names: list[str] | None = None) -> tuple[list[Baseline], dict[str, str]]:
     """(the baselines that could be built, {name: why not} for those that could not)."""
     built, missing = [], {}
     for name in names or list(FACTORIES):

@@ -1,6 +1,6 @@
 """`policy-assistant bench`: cold start, index build, warm latency, memory, and scaling on synthetic corpora.
 
-Each corpus is measured in a fresh worker process (`python -m assistant.bench --worker SPEC`) so that
+Each corpus is measured in a fresh worker process (`python -m evals.bench --worker SPEC`) so that
 build time, query latency and peak memory (ru_maxrss) belong to that corpus alone. Synthetic corpora
 are generated from the real notice: the original plus N-1 variants with their own 文号, dates,
 a shuffled subset of the clauses, perturbed figures and reordered sentences.
@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from .answer import cn_date
-from .corpus import int_to_cn, parse_notice
-from .evaluation import STAGES, Item, load_items, percentile
+from assistant import Assistant, Settings, clause_spans, cn_date, int_to_cn, parse_notice
+
+from .datasets import ROOT, Item, load_items
+from .reports import new_stem
+from .running import quiet_bm25s
+from .scoring import STAGES, percentile
 
 TARGET_WARM_P50_MS = 10.0  # warm in-process answer, real notice
 TARGET_SCALE_P95_MS = 30.0  # query p95 at 1000 notices
@@ -56,12 +59,10 @@ def synthesize(raw: str, n: int, seed: int = 0, doc_id: str = "notice") -> list[
     dates, a random subset (≥ 60%) of the clauses in shuffled order and renumbered, with figures
     scaled (20% → 15%/30%…) and, in half the clauses, the sentences after the title reordered.
     """
-    from .baselines import clause_spans
-
     notice = parse_notice(raw, doc_id)
     spans = clause_spans(raw, notice)
     numbered = [s for s in spans if s[2] is not None]
-    head, tail = raw[: numbered[0][0]], raw[numbered[-1][1]:]
+    head, tail = raw[: numbered[0][0]], raw[numbered[-1][1] :]
     m = re.match(r"(.+)〔(\d{4})〕(\d+)号", notice.doc_number)
     code = m[1] if m else "synthetic"
     out = [(f"{doc_id}.txt", raw)]
@@ -113,10 +114,6 @@ def _profile_top(profile: cProfile.Profile, n: int = 18) -> list[str]:
 
 
 def _open(corpus_dir: Path, index_dir: Path, rebuild: bool):
-    from .assistant import Assistant
-    from .config import Settings
-    from .evaluation import quiet_bm25s
-
     quiet_bm25s()
     settings = Settings.from_env().with_(corpus_dir=Path(corpus_dir), index_dir=Path(index_dir))
     t0 = time.perf_counter()
@@ -127,9 +124,14 @@ def _open(corpus_dir: Path, index_dir: Path, rebuild: bool):
 def build_corpus_index(corpus_dir: Path, index_dir: Path) -> dict:
     """Build a fresh index of corpus_dir in index_dir (a process of its own: its memory peak is the build's)."""
     a, startup = _open(corpus_dir, index_dir, rebuild=True)
-    return {"notices": len(a.notices), "clauses": sum(len(n.clauses) for n in a.notices),
-            "documents": a.store.collection.count(), "build_seconds": a.store.build_seconds,
-            "startup_seconds": startup, "build_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "notices": len(a.notices),
+        "clauses": sum(len(n.clauses) for n in a.notices),
+        "documents": a.store.collection.count(),
+        "build_seconds": a.store.build_seconds,
+        "startup_seconds": startup,
+        "build_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def set_embed_threads(a, threads: int) -> bool:
@@ -145,8 +147,14 @@ def set_embed_threads(a, threads: int) -> bool:
     return True
 
 
-def measure_corpus(corpus_dir: Path, index_dir: Path, set_path: Path, repeats: int = 3,
-                   profile: bool = True, embed_threads: int | None = None) -> dict:
+def measure_corpus(
+    corpus_dir: Path,
+    index_dir: Path,
+    set_path: Path,
+    repeats: int = 3,
+    profile: bool = True,
+    embed_threads: int | None = None,
+) -> dict:
     """Open the index built by build_corpus_index in a fresh process (as a server would), then time warm
     answers over the question set."""
     a, startup = _open(corpus_dir, index_dir, rebuild=False)
@@ -180,8 +188,12 @@ def measure_corpus(corpus_dir: Path, index_dir: Path, set_path: Path, repeats: i
     stages = {}
     for st in STAGES:
         vals = [t[st] for t in timings if st in t]
-        stages[st] = {"n": len(vals), "p50_ms": percentile(vals, 50), "p95_ms": percentile(vals, 95),
-                      "max_ms": max(vals) if vals else None}
+        stages[st] = {
+            "n": len(vals),
+            "p50_ms": percentile(vals, 50),
+            "p95_ms": percentile(vals, 95),
+            "max_ms": max(vals) if vals else None,
+        }
 
     # Components of the retrieval stage, timed one by one on the questions that retrieve.
     r = a.retriever
@@ -237,8 +249,11 @@ def measure_corpus(corpus_dir: Path, index_dir: Path, set_path: Path, repeats: i
 def run_worker(spec: dict, timeout: float | None = None) -> dict:
     """Build (spec["mode"] == "build") or measure a corpus in a fresh interpreter: its own memory peak,
     no Chroma client or background work shared with another corpus."""
-    cmd = [sys.executable, "-m", "assistant.bench", "--worker", json.dumps(spec)]
-    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
+    cmd = [sys.executable, "-m", "evals.bench", "--worker", json.dumps(spec)]
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)  # evals from a checkout
+    proc = subprocess.run(
+        cmd, check=False, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": path}
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"bench worker failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -248,8 +263,16 @@ def measure(corpus_dir: Path, index_dir: Path, set_path: Path, opts: BenchOption
     """Build a fresh index in one worker, then open it and time answers in another."""
     common = {"corpus_dir": str(corpus_dir), "index_dir": str(index_dir)}
     built = run_worker({**common, "mode": "build"})
-    queried = run_worker({**common, "mode": "query", "set": str(set_path), "repeats": opts.repeats,
-                          "profile": opts.profile, "embed_threads": opts.embed_threads})
+    queried = run_worker(
+        {
+            **common,
+            "mode": "query",
+            "set": str(set_path),
+            "repeats": opts.repeats,
+            "profile": opts.profile,
+            "embed_threads": opts.embed_threads,
+        }
+    )
     return {**built, **queried}
 
 
@@ -264,8 +287,12 @@ def cold_start(question: str, runs: int = 3) -> dict:
     walls, inner, rss = [], [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.Popen([*_cli(), "ask", "--json", question], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        p = subprocess.Popen(
+            [*_cli(), "ask", "--json", question],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         out = p.stdout.read() if p.stdout else b""
         _, status, usage = os.wait4(p.pid, 0)
         walls.append(time.perf_counter() - t0)
@@ -274,8 +301,14 @@ def cold_start(question: str, runs: int = 3) -> dict:
             raise RuntimeError(f"`ask --json` exited {p.returncode}")
         inner.append(float(json.loads(out.decode("utf-8"))["latency_ms"]))
         rss.append(usage.ru_maxrss / 1024)
-    return {"runs": runs, "question": question, "median_s": percentile(walls, 50), "all_s": walls,
-            "answer_ms_in_process": percentile(inner, 50), "maxrss_mb": max(rss)}
+    return {
+        "runs": runs,
+        "question": question,
+        "median_s": percentile(walls, 50),
+        "all_s": walls,
+        "answer_ms_in_process": percentile(inner, 50),
+        "maxrss_mb": max(rss),
+    }
 
 
 # --- the whole benchmark --------------------------------------------------------------------------
@@ -290,17 +323,20 @@ class BenchOptions:
     embed_threads: int | None = None  # experiment: BLAS threads of the query encoder (None = the core's)
 
 
-def bench(settings, set_path: Path, opts: BenchOptions, log=lambda msg: None) -> dict:
-    from .evaluation import load_items
-
+def bench(settings: Settings, set_path: Path, opts: BenchOptions, log=lambda msg: None) -> dict:
     items = load_items(set_path)
-    result: dict = {"kind": "bench", "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count(),
-                    "loadavg_start": os.getloadavg(),
-                    "python": sys.version.split()[0], "set": str(set_path), "questions": len(items),
-                    "repeats": opts.repeats, "embed_threads": opts.embed_threads or "core default",
-                    "targets": {"warm_p50_ms": TARGET_WARM_P50_MS,
-                                                         "scale_p95_ms": TARGET_SCALE_P95_MS,
-                                                         "cold_s": TARGET_COLD_S}}
+    result: dict = {
+        "kind": "bench",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "cpus": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
+        "python": sys.version.split()[0],
+        "set": str(set_path),
+        "questions": len(items),
+        "repeats": opts.repeats,
+        "embed_threads": opts.embed_threads or "core default",
+        "targets": {"warm_p50_ms": TARGET_WARM_P50_MS, "scale_p95_ms": TARGET_SCALE_P95_MS, "cold_s": TARGET_COLD_S},
+    }
     if opts.cold:
         fact = next((i.question for i in items if i.kind == "fact" and i.lang == "zh"), items[0].question)
         log(f"cold start: {opts.runs} × `ask --json` …")
@@ -322,8 +358,13 @@ def bench(settings, set_path: Path, opts: BenchOptions, log=lambda msg: None) ->
         shutil.rmtree(tmp, ignore_errors=True)
     result["loadavg_end"] = os.getloadavg()
     real = result["real"]["stages"]["total"]
-    checks = {"warm_p50_ms": {"value": real["p50_ms"], "target": TARGET_WARM_P50_MS,
-                              "met": real["p50_ms"] is not None and real["p50_ms"] <= TARGET_WARM_P50_MS}}
+    checks = {
+        "warm_p50_ms": {
+            "value": real["p50_ms"],
+            "target": TARGET_WARM_P50_MS,
+            "met": real["p50_ms"] is not None and real["p50_ms"] <= TARGET_WARM_P50_MS,
+        }
+    }
     if "cold_start" in result:
         cs = result["cold_start"]["median_s"]
         checks["cold_s"] = {"value": cs, "target": TARGET_COLD_S, "met": cs <= TARGET_COLD_S}
@@ -344,46 +385,87 @@ def table(result: dict) -> str:
     out = []
     if "cold_start" in result:
         c = result["cold_start"]
-        out.append(f"cold start (`ask --json`, median of {c['runs']}): {c['median_s']:.2f} s "
-                   f"(runs {', '.join(f'{x:.2f}' for x in c['all_s'])}; answer {c['answer_ms_in_process']:.1f} ms "
-                   f"in-process; peak RSS {c['maxrss_mb']:.0f} MB)")
+        out.append(
+            f"cold start (`ask --json`, median of {c['runs']}): {c['median_s']:.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in c['all_s'])}; answer {c['answer_ms_in_process']:.1f} ms "
+            f"in-process; peak RSS {c['maxrss_mb']:.0f} MB)"
+        )
     r = result["real"]
     st = r["stages"]
-    out.append(f"real notice: index build {r['build_seconds']:.2f} s ({r['documents']} documents; startup with "
-               f"fresh caches {r['startup_seconds']:.2f} s; reopen {r['open_seconds']:.2f} s); warm answer p50 "
-               f"{st['total']['p50_ms']:.2f} ms, p95 {st['total']['p95_ms']:.2f} ms over {r['asks_timed']} asks; "
-               f"peak RSS {r['maxrss_mb']:.0f} MB serving, {r['build_maxrss_mb']:.0f} MB building")
-    out.append("  stages p50/p95 ms: " + ", ".join(
-        f"{k} {_f(v['p50_ms'], 2)}/{_f(v['p95_ms'], 2)}" for k, v in st.items()))
-    out.append("  retrieval components p50/p95 ms: " + ", ".join(
-        f"{k} {_f(v['p50_ms'], 2)}/{_f(v['p95_ms'], 2)}" for k, v in r["components"].items()))
+    out.append(
+        f"real notice: index build {r['build_seconds']:.2f} s ({r['documents']} documents; startup with "
+        f"fresh caches {r['startup_seconds']:.2f} s; reopen {r['open_seconds']:.2f} s); warm answer p50 "
+        f"{st['total']['p50_ms']:.2f} ms, p95 {st['total']['p95_ms']:.2f} ms over {r['asks_timed']} asks; "
+        f"peak RSS {r['maxrss_mb']:.0f} MB serving, {r['build_maxrss_mb']:.0f} MB building"
+    )
+    out.append(
+        "  stages p50/p95 ms: " + ", ".join(f"{k} {_f(v['p50_ms'], 2)}/{_f(v['p95_ms'], 2)}" for k, v in st.items())
+    )
+    out.append(
+        "  retrieval components p50/p95 ms: "
+        + ", ".join(f"{k} {_f(v['p50_ms'], 2)}/{_f(v['p95_ms'], 2)}" for k, v in r["components"].items())
+    )
     if result.get("scaling"):
         out.append("")
-        head = ["notices", "clauses", "docs", "build s", "build MB", "p50 ms", "p95 ms", "retr p95", "embed p50",
-                "bm25 p95", "chroma p95", "serve MB"]
+        head = [
+            "notices",
+            "clauses",
+            "docs",
+            "build s",
+            "build MB",
+            "p50 ms",
+            "p95 ms",
+            "retr p95",
+            "embed p50",
+            "bm25 p95",
+            "chroma p95",
+            "serve MB",
+        ]
         out.append("".join(h.rjust(11) for h in head))
         for row in result["scaling"]:
             s, c = row["stages"], row["components"]
-            vals = [str(row["size"]), str(row["clauses"]), str(row["documents"]), _f(row["build_seconds"]),
-                    _f(row["build_maxrss_mb"], 0), _f(s["total"]["p50_ms"], 2), _f(s["total"]["p95_ms"], 2), _f(s["retrieve"]["p95_ms"], 2),
-                    _f(c["embed"]["p50_ms"], 2), _f(c["bm25"]["p95_ms"], 2), _f(c["chroma_dense"]["p95_ms"], 2),
-                    _f(row["maxrss_mb"], 0)]
+            vals = [
+                str(row["size"]),
+                str(row["clauses"]),
+                str(row["documents"]),
+                _f(row["build_seconds"]),
+                _f(row["build_maxrss_mb"], 0),
+                _f(s["total"]["p50_ms"], 2),
+                _f(s["total"]["p95_ms"], 2),
+                _f(s["retrieve"]["p95_ms"], 2),
+                _f(c["embed"]["p50_ms"], 2),
+                _f(c["bm25"]["p95_ms"], 2),
+                _f(c["chroma_dense"]["p95_ms"], 2),
+                _f(row["maxrss_mb"], 0),
+            ]
             out.append("".join(v.rjust(11) for v in vals))
     out.append("")
     out.append(f"query encoder threads: {result['embed_threads']}")
-    out.append("load average (1/5/15 min) at start {:.2f}/{:.2f}/{:.2f}, at end {:.2f}/{:.2f}/{:.2f} on {} CPUs".format(
-        *result["loadavg_start"], *result["loadavg_end"], result["cpus"]))
+    out.append(
+        "load average (1/5/15 min) at start {:.2f}/{:.2f}/{:.2f}, at end {:.2f}/{:.2f}/{:.2f} on {} CPUs".format(
+            *result["loadavg_start"], *result["loadavg_end"], result["cpus"]
+        )
+    )
     for name, c in result["checks"].items():
         out.append(f"target {name}: {c['value']:.2f} vs ≤ {c['target']} — {'met' if c['met'] else 'MISSED'}")
     return "\n".join(out)
 
 
 def markdown(result: dict) -> str:
-    lines = [f"# Benchmark — {result['created']}", "",
-             (f"{result['cpus']} CPUs, Python {result['python']}; warm latency over the {result['questions']} "
-              f"questions of `{result['set']}` (follow-up turns included), {result['repeats']} timed passes after "
-              "one warm-up pass. Each corpus is measured in a fresh process with a fresh index."), "", "```",
-             table(result), "```", ""]
+    lines = [
+        f"# Benchmark — {result['created']}",
+        "",
+        (
+            f"{result['cpus']} CPUs, Python {result['python']}; warm latency over the {result['questions']} "
+            f"questions of `{result['set']}` (follow-up turns included), {result['repeats']} timed passes after "
+            "one warm-up pass. Each corpus is measured in a fresh process with a fresh index."
+        ),
+        "",
+        "```",
+        table(result),
+        "```",
+        "",
+    ]
     for label, row in [("real notice", result["real"])] + [(f"{r['size']} notices", r) for r in result["scaling"]]:
         lines += [f"## Where time goes — {label}", "", "Slowest questions (ms, kind):", ""]
         lines += [f"- {s['ms']:.1f} ms ({s['kind']}): {s['question']}" for s in row["slowest"]]
@@ -424,8 +506,6 @@ def figure(result: dict, path: Path) -> None:
 
 
 def write_reports(result: dict, reports_dir: Path) -> dict[str, Path]:
-    from .evaluation import new_stem
-
     stem = new_stem(Path(reports_dir), prefix="bench-")
     paths = {"json": stem.with_suffix(".json"), "md": stem.with_suffix(".md"), "png": stem.with_suffix(".png")}
     figure(result, paths["png"])
@@ -440,9 +520,14 @@ if __name__ == "__main__":
         if spec.get("mode") == "build":
             res = build_corpus_index(Path(spec["corpus_dir"]), Path(spec["index_dir"]))
         else:
-            res = measure_corpus(Path(spec["corpus_dir"]), Path(spec["index_dir"]), Path(spec["set"]),
-                                 int(spec.get("repeats", 3)), bool(spec.get("profile", True)),
-                                 spec.get("embed_threads"))
+            res = measure_corpus(
+                Path(spec["corpus_dir"]),
+                Path(spec["index_dir"]),
+                Path(spec["set"]),
+                int(spec.get("repeats", 3)),
+                bool(spec.get("profile", True)),
+                spec.get("embed_threads"),
+            )
         sys.stdout.write(json.dumps(res) + "\n")
     else:
-        sys.exit("usage: python -m assistant.bench --worker SPEC (use `policy-assistant bench`)")
+        sys.exit("usage: python -m evals.bench --worker SPEC (use `policy-assistant bench`)")

@@ -1,0 +1,70 @@
+"""What every page or area of the app shares: the app context it is built in and the two-step life cycle
+(kotaemon's pages-as-classes): ``on_building_ui`` creates the components when the page is made, inside the
+app's ``gr.Blocks``; ``on_register_events`` wires them once every page exists, so a page may update
+another's components. A language switch asks each page for ``relabel``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import gradio as gr
+from gradio.blocks import Block
+
+from assistant import Assistant, Notice, Settings
+
+
+class Backend(Protocol):
+    settings: Settings
+    notices: list[Notice]
+
+    def assistant(self) -> Assistant: ...
+
+    def today(self) -> date: ...
+
+
+@dataclass
+class AppContext:
+    """What the pages are built from: the backend, how the notices present themselves, the shared state."""
+
+    blocks: gr.Blocks  # the app being built
+    backend: Backend
+    titles: dict[str, str]  # page title per language
+    examples: dict[str, dict]  # starter-question groups: {key: {label: {zh, en}, questions: [...]}}
+    copy_js: str  # the browser-side handler of "copy answer" (static/app.js)
+    conv: gr.State  # the conversation (state.Conversation)
+    lang: gr.State  # the interface language: "zh" | "en"
+
+    @property
+    def notices(self) -> list[Notice]:
+        return self.backend.notices
+
+
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # no page event is part of the public API
+
+
+class BasePage:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        self.on_building_ui()
+
+    def on_building_ui(self) -> None:
+        raise NotImplementedError
+
+    def on_register_events(self) -> None:
+        pass
+
+    # --- language switch -------------------------------------------------------------------------
+    def relabel_inputs(self) -> list[Block]:
+        """Components whose current values ``relabel`` needs (e.g. a filter to keep)."""
+        return []
+
+    def relabel_outputs(self) -> list[Block]:
+        """Every component ``relabel`` may update."""
+        return []
+
+    def relabel(self, lang: str, values: dict) -> dict:
+        """{component: update} in language ``lang``; ``values`` maps the app's and the pages' relabel
+        inputs (and ``ctx.conv``) to their current values."""
+        return {}
