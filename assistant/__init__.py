@@ -13,7 +13,7 @@ from .corpus import clause_spans, load_notices, parse_notice
 from .errors import CorpusError, InvalidQuestion, PolicyError, SettingsError
 from .records import Answer, Citation, Clause, Hit, Kind, Notice, Query
 from .settings import Settings
-from .textnorm import cn_date, cn_to_int, int_to_cn, is_chinese
+from .textnorm import cn_date, cn_to_int, half_width, int_to_cn, is_chinese
 
 try:
     __version__ = version("policy-assistant")
@@ -38,6 +38,7 @@ __all__ = [
     "clause_spans",
     "cn_date",
     "cn_to_int",
+    "half_width",
     "int_to_cn",
     "is_chinese",
     "load_notices",

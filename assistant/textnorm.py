@@ -29,6 +29,11 @@ FULL_WIDTH_TEXT = str.maketrans(
 )
 
 
+def half_width(text: str) -> str:
+    """Full-width digits, letters, space, point and slash as ASCII."""
+    return text.translate(FULL_WIDTH)
+
+
 def is_chinese(text: str) -> bool:
     return bool(CJK.search(text))
 

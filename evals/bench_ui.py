@@ -25,7 +25,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+from evals.datasets import ROOT
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from assistant import Notice, cn_date, int_to_cn
+from assistant import Notice, cn_date, half_width, int_to_cn
 
 from .datasets import clause_number
 
@@ -21,7 +21,7 @@ MISATTRIBUTED_MIN = 8  # a sentence this long that is notice text of an uncited 
 
 
 def _squash(text: str) -> str:
-    return WS.sub("", text).translate(str.maketrans("０１２３４５６７８９．／", "0123456789./"))
+    return half_width(WS.sub("", text))
 
 
 def answer_sentences(text: str) -> list[str]:

@@ -6,17 +6,16 @@ import ipaddress
 import os
 import socket
 from datetime import date
-from pathlib import Path
 
 import pytest
+
+from .helpers import SEED
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "corpus" / "xian-industrial-measures-2023.txt"
 
 _real_connect = socket.socket.connect
 

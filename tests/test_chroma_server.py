@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from assistant.assistant import Assistant
-from assistant.settings import Settings
+from assistant import Assistant, Settings
 
-from .conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .helpers import VENV_BIN, free_port
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    exe = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "chroma"
-    if not exe.exists():
-        exe = Path(shutil.which("chroma") or "")
-    if not exe.exists():
-        pytest.skip("the chroma command is not installed")
+    exe = VENV_BIN / "chroma"  # installed with chromadb
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False")

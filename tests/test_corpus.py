@@ -9,7 +9,7 @@ from assistant import CorpusError
 from assistant.corpus import fix_brackets, load_notices, parse_notice
 from assistant.textnorm import cn_to_int, int_to_cn
 
-from .conftest import ROOT, SEED
+from .helpers import ROOT, SEED
 
 SEED_SHA256 = "1cb060d1dc1767010030893bd2eeda3eec29eacb3307b400277613959038272f"  # the notice as published
 

@@ -10,7 +10,7 @@ import pytest
 
 from assistant.embeddings import SentenceTransformerEmbeddings, USEEmbeddings, embedder_id, make_embeddings
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def cos(a, b):

@@ -10,7 +10,7 @@ import pytest
 from assistant.assistant import Assistant
 from assistant.settings import Settings
 
-from .conftest import SEED
+from .helpers import SEED
 
 
 @pytest.fixture()
