@@ -36,7 +36,7 @@ def read_profiles(corpus_dir: Path, notices: list) -> dict[str, dict]:
     notice has none or it cannot be read (logged)."""
     out = {}
     for n in notices:
-        path = vocab_dir(Path(corpus_dir) / n.doc_id) / "profile.json"
+        path = vocab_dir(Path(corpus_dir) / (n.parent or n.doc_id)) / "profile.json"
         try:
             out[n.doc_id] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         except (OSError, json.JSONDecodeError) as exc:
@@ -71,7 +71,9 @@ class Lexicon:
     @classmethod
     def for_notices(cls, data_dir: Path, corpus_dir: Path, notices: list) -> Lexicon:
         """The lexicon of a corpus: language data, each notice's vocabulary, and its parsed unit names."""
-        vocab = [d for n in notices if (d := vocab_dir(Path(corpus_dir) / n.doc_id)).is_dir()]
+        vocab = list(
+            dict.fromkeys(d for n in notices if (d := vocab_dir(Path(corpus_dir) / (n.parent or n.doc_id))).is_dir())
+        )
         units = sorted({u for n in notices for c in n.clauses for u in c.units})
         return cls(data_dir, vocab_dirs=vocab, extra_words=units)
 

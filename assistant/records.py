@@ -10,20 +10,24 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class Clause:
-    """One numbered measure of a notice (一、…。（责任单位：…）)."""
+    """One measure of a notice, numbered as the notice counts its measures (一、 / 第N条 / （N） straight through)."""
 
     number: int
-    title: str  # the phrase before the first 。
-    text: str  # the full clause after the number, page breaks repaired, units bracket included
-    body: str  # text without the trailing （责任单位：…）
-    sentences: tuple[str, ...]  # body split into sentences, each ending in its own punctuation
-    units: tuple[str, ...]  # responsible units, in the notice's order
+    title: str  # its heading, or the phrase before the first 。
+    text: str  # the full measure after its number (paragraphs joined by \n), page breaks repaired, units included
+    body: str  # text without its units brackets
+    sentences: tuple[str, ...]  # the quotable sentences, each ending in its own punctuation
+    units: tuple[str, ...]  # responsible units, lead first, in the notice's order
     units_text: str  # the units exactly as written (for reading out)
+    label: str = ""  # the notice's own numbering: 四、 / 四、（三十一） / 第五条
+    lead_units: tuple[str, ...] = ()  # 牵头 / 责任 / 负责 units
+    support_units: tuple[str, ...] = ()  # 配合 units
+    units_quote: str = ""  # the units bracket(s) verbatim, e.g. （责任单位：…）; passages joined by ……
 
 
 @dataclass(frozen=True)
 class Notice:
-    doc_id: str  # file stem of the source text
+    doc_id: str  # file stem of the source text; an attached document: <stem>.att1, .att2 …
     doc_number: str  # 文号, e.g. 市政办发〔2023〕31号
     office: str  # issuing office
     title: str  # title of the measures themselves
@@ -34,6 +38,16 @@ class Notice:
     preamble: str  # the overall goal paragraph
     clauses: tuple[Clause, ...]
     source_sha256: str = ""
+    notice_title: str = ""  # the title of the notice that issues it (…关于印发…的通知), when there is one
+    addressees: str = ""  # 主送
+    copies: str = ""  # 抄送
+    printed: date | None = None  # 印发 date
+    effective_date: date | None = None  # when it takes effect, if the notice says
+    validity: str = ""  # how the notice states its validity, verbatim (有效期至…, 有效期3年)
+    interpreter: str | None = None  # the unit that interprets it (负责解释)
+    supersedes: tuple[str, ...] = ()  # 文号 of older notices it repeals (同时废止 / 停止执行)
+    parent: str | None = None  # doc_id of the notice an attached document belongs to
+    closing: tuple[str, ...] = ()  # the paragraphs after the measures
 
     def clause(self, number: int) -> Clause | None:
         return next((c for c in self.clauses if c.number == number), None)
@@ -71,6 +85,8 @@ class Query:
     kind: Kind = Kind.FACT
     clauses: list[int] = field(default_factory=list)  # explicit 第N条 numbers
     carried: int | None = None  # clause carried over from the previous turn (follow-ups)
+    doc: str | None = None  # the notice it is about, when the question names it or the conversation is about one
+    doc_named: bool = False  # … named in the question itself (文号, title words), not carried from history
     followup: bool = False
     unit: str | None = None  # canonical unit name for reverse lookups
     meta: str | None = None  # which document fact (doc_number, issued, office, count, goal, plan, validity)
@@ -97,6 +113,8 @@ class Citation:
     doc_number: str
     quote: str  # the verbatim sentences quoted
     units: list[str]
+    label: str = ""  # the notice's own numbering of the clause (四、（三十一）); "" for document-level facts
+    doc_id: str = ""  # the notice cited
 
 
 @dataclass

@@ -22,7 +22,7 @@ from .records import Notice
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-SCHEMA = 1
+SCHEMA = 2  # bump when the documents stored per clause change (forces a rebuild)
 BATCH = 2000
 
 
@@ -93,7 +93,7 @@ def _documents(notices: list[Notice]) -> tuple[list[str], list[str], list[dict]]
             "valid_until": n.valid_until.isoformat() if n.valid_until else "",
         }
         for c in n.clauses:
-            common = {**base, "clause": c.number, "title": c.title, "units": "、".join(c.units)}
+            common = {**base, "clause": c.number, "label": c.label, "title": c.title, "units": "、".join(c.units)}
             ids.append(clause_id(n.doc_id, c.number))
             docs.append(f"{c.title}。{''.join(c.sentences)}")
             metas.append({**common, "level": "clause", "sentence": -1})

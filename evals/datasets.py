@@ -31,6 +31,7 @@ class Item:
     refused: bool
     must_not: list[str] = field(default_factory=list)
     history_questions: list[str] = field(default_factory=list)
+    doc: str | None = None  # the notice (doc_id) the answer must cite, when the corpus holds several
 
 
 def load_items(path: Path | str) -> list[Item]:
@@ -52,6 +53,7 @@ def load_items(path: Path | str) -> list[Item]:
                 refused=bool(e.get("refused", False)),
                 must_not=[str(m) for m in e.get("must_not", [])],
                 history_questions=[str(h) for h in d.get("history_questions", [])],
+                doc=str(d["doc"]) if d.get("doc") else None,
             )
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise SetError(f"{path}:{lineno}: not a question-set line ({type(exc).__name__}: {exc})") from exc

@@ -46,22 +46,27 @@ class Corpus:
     today: date | None = None
 
     def __post_init__(self) -> None:
+        # Keyed by doc_id (an attached document shares its parent's 文号); a citation without a doc_id
+        # is traced through its 文号 to the main notice of that number.
         self.header: dict[str, str] = {}
         self.document: dict[str, str] = {}
         self.clauses: dict[tuple[str, int], str] = {}
         self.count: dict[str, int] = {}
+        self.by_id = {n.doc_id: n for n in self.notices}
+        self.by_number: dict[str, str] = {}
         whole = []
         for n in self.notices:
-            head = f"{n.doc_number}\n{n.title}\n{n.office}"
-            self.header[n.doc_number] = head
-            clause_texts = [f"{int_to_cn(c.number)}、{c.text}" for c in n.clauses]
-            self.document[n.doc_number] = "\n".join(
-                [head, n.preamble, n.effective, cn_date(n.issued), *(c.title for c in n.clauses)]
+            self.by_number.setdefault(n.doc_number, n.doc_id)
+            head = f"{n.doc_number}\n{n.title}\n{n.office}\n{n.notice_title}"
+            self.header[n.doc_id] = head
+            clause_texts = [f"{c.label or int_to_cn(c.number) + '、'}{c.text}" for c in n.clauses]
+            self.document[n.doc_id] = "\n".join(
+                [head, n.preamble, n.effective, *n.closing, cn_date(n.issued), *(c.title for c in n.clauses)]
             )
             for c, t in zip(n.clauses, clause_texts, strict=True):
-                self.clauses[(n.doc_number, c.number)] = t
-            self.count[n.doc_number] = len(n.clauses)
-            whole.append(self.document[n.doc_number] + "\n" + "\n".join(clause_texts))
+                self.clauses[(n.doc_id, c.number)] = t
+            self.count[n.doc_id] = len(n.clauses)
+            whole.append(self.document[n.doc_id] + "\n" + "\n".join(clause_texts))
         self.squashed_all = _squash("\n".join(whole))
 
     def sources(self, citations: list[dict]) -> tuple[list[str], set[str]]:
@@ -69,9 +74,9 @@ class Corpus:
         texts: list[str] = []
         derived: set[str] = {str(len(citations))}
         for cit in citations:
-            doc = str(cit.get("doc_number") or "")
+            doc = str(cit.get("doc_id") or "") or self.by_number.get(str(cit.get("doc_number") or ""), "")
             number = clause_number(cit.get("clause"))
-            docs = [doc] if doc in self.header else ([self.notices[0].doc_number] if len(self.notices) == 1 else [])
+            docs = [doc] if doc in self.header else ([self.notices[0].doc_id] if len(self.notices) == 1 else [])
             for d in docs:
                 if number is None:
                     texts.append(self.document[d])
@@ -79,7 +84,7 @@ class Corpus:
                     texts += [self.header[d], self.clauses[(d, number)]]
                     derived.add(str(number))
                 derived.add(str(self.count[d]))
-                n = next(x for x in self.notices if x.doc_number == d)
+                n = self.by_id[d]
                 if self.today:
                     derived |= {
                         str(self.today.year),

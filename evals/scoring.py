@@ -79,8 +79,16 @@ def score(item: Item, out: dict, corpus: Corpus | None = None) -> dict:
     answer = str(out.get("answer", ""))
     refused = bool(out.get("refused", False))
     citations = [c for c in (out.get("citations") or []) if isinstance(c, dict)]
+    # With a labelled notice (item.doc), the answer must cite that notice first; clauses of other
+    # notices do not count. Citations without doc_id (another system's) are scored on clauses alone.
+    doc_ok = True
+    if item.doc and any("doc_id" in c for c in citations):
+        doc_ok = not citations or citations[0].get("doc_id") == item.doc
+        citations_of_doc = [c for c in citations if c.get("doc_id") == item.doc]
+    else:
+        citations_of_doc = citations
     first = clause_number(citations[0].get("clause")) if citations else None
-    ranked = ranked_clauses(citations)
+    ranked = ranked_clauses(citations_of_doc)
     expected = item.clauses
     if item.refused:
         top_ok = True
@@ -90,6 +98,7 @@ def score(item: Item, out: dict, corpus: Corpus | None = None) -> dict:
         top_ok = first == expected[0]
     else:  # a document-level fact: no clause may be cited first
         top_ok = first is None
+    top_ok = top_ok and (doc_ok or item.refused)
     facts_found = [_has(answer, f) for f in item.facts]
     facts_ok = all(facts_found)
     fabricated = [m for m in item.must_not if m.lower() in answer.lower()]

@@ -71,7 +71,8 @@ def test_ask_json_prints_one_object(env):
     assert set(obj) >= {"answer", "refused", "citations", "latency_ms", "mode"}
     assert obj["refused"] is False and obj["mode"] == "extractive"
     c = obj["citations"][0]
-    assert set(c) == {"clause", "title", "doc_number", "quote", "units"}
+    assert set(c) == {"clause", "label", "title", "doc_number", "doc_id", "quote", "units"}
+    assert c["label"] == "二、" and c["doc_id"] == "xian-industrial-measures-2023"
     assert c["clause"] == 2 and c["doc_number"] == "市政办发〔2023〕31号"
     assert isinstance(obj["latency_ms"], (int, float))
 

@@ -232,7 +232,7 @@ def test_load_notices_reads_every_text_file(tmp_path):
 def test_a_file_without_clauses_is_a_clear_error(tmp_path):
     import pytest
 
-    with pytest.raises(ValueError, match="no numbered clauses"):
+    with pytest.raises(ValueError, match="no numbered measures"):
         parse_notice("只是一段文字。", doc_id="empty")
     with pytest.raises(CorpusError, match="no notices"):
         load_notices(tmp_path)

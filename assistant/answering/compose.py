@@ -6,6 +6,7 @@ Notice; the fixed phrases around them are the only words this module writes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -45,6 +46,7 @@ FIGURE_WORDS = {
 }
 
 
+EFFECTIVE_FROM = re.compile(r"自[^，。；]{1,20}?起(?:执行|施行|实施)")
 # How a clarifying answer gives examples when the notice's profile.json has none of its own.
 CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": 'For example: "Who handles measure 1?"'}
 
@@ -61,13 +63,47 @@ class Composer:
 
     def citation(self, n: Notice, c: Clause, quote: str, units: bool = True) -> Citation:
         return Citation(
-            clause=c.number, title=c.title, doc_number=n.doc_number, quote=quote, units=list(c.units) if units else []
+            clause=c.number,
+            title=c.title,
+            doc_number=n.doc_number,
+            quote=quote,
+            units=list(c.units) if units else [],
+            label=c.label,
+            doc_id=n.doc_id,
         )
 
     def units_line(self, c: Clause, lang: str) -> str:
         if not c.units_text:
             return ""
+        if "：" in c.units_text:  # already says what the units are (牵头单位：…；配合单位：…)
+            return c.units_text if lang == "zh" else f"Responsible units: {c.units_text}"
         return f"责任单位：{c.units_text}" if lang == "zh" else f"Responsible units: {c.units_text}"
+
+    @staticmethod
+    def bracket(c: Clause) -> str:
+        """The clause's units as the notice writes them (for quoting)."""
+        return c.units_quote or f"（责任单位：{c.units_text}）"
+
+    @staticmethod
+    def numbering(c: Clause) -> str:
+        """第N条, plus the notice's own numbering where it is not N、 (第三十一条（二、（三十一））)."""
+        own = c.label and c.label != f"{int_to_cn(c.number)}、"
+        return f"第{int_to_cn(c.number)}条" + (f"（{c.label}）" if own else "")
+
+    def _topics(self, lang: str) -> str:
+        """What the assistant can answer about: the measures of the one notice, or the notices."""
+        if len(self.notices) == 1:
+            n = self.notices[0]
+            topics = "、".join(c.title for c in n.clauses)
+            return (
+                f"我可以解答这份通知的{len(n.clauses)}条措施：{topics}。"
+                if lang == "zh"
+                else f"I can answer questions about its {len(n.clauses)} measures: {topics}."
+            )
+        docs = "；".join(self._source(n) for n in self.notices)
+        return (
+            f"我可以解答以下通知：{docs}。" if lang == "zh" else f"I can answer questions about these notices: {docs}."
+        )
 
     def validity_notice(self, n: Notice, today: date, lang: str) -> str:
         """The warning every answer carries once the notice has expired (empty while in force)."""
@@ -91,22 +127,35 @@ class Composer:
 
     # --- kinds ---------------------------------------------------------------------------------
     def refuse(self, q: Query) -> Answer:
+        one = len(self.notices) == 1
         n = self.notices[0]
-        topics = "、".join(c.title for c in n.clauses)
+        source = self._source(n) if one else "这些通知"
         if q.lang == "zh":
             if q.reason == "place":
-                head = f"抱歉，{self._source(n)}是{n.office or '本地'}发布的政策，不涉及其他地区，这个问题我无法回答。"
+                office = n.office if one else "本地"
+                head = f"抱歉，{source}是{office or '本地'}发布的政策，不涉及其他地区，这个问题我无法回答。"
             else:
-                head = f"抱歉，{self._source(n)}没有涉及这个问题，我无法回答。"
-            text = f"{head}\n我可以解答这份通知的{len(n.clauses)}条措施：{topics}。"
-        else:
+                head = f"抱歉，{source}没有涉及这个问题，我无法回答。"
+        elif one:
             head = (
                 f"Sorry, this is outside what the notice {n.doc_number} ({n.title}) covers, so I can't answer it."
                 if q.reason != "place"
                 else f"Sorry, {n.doc_number} is a policy of {n.office}; it does not cover other places."
             )
-            text = f"{head}\nI can answer questions about its {len(n.clauses)} measures: {topics}."
-        return Answer(text=text, refused=True, citations=[], kind=Kind.OOS, lang=q.lang)
+        else:
+            head = "Sorry, this is outside what these notices cover, so I can't answer it."
+        return Answer(text=f"{head}\n{self._topics(q.lang)}", refused=True, citations=[], kind=Kind.OOS, lang=q.lang)
+
+    def which_notice(self, q: Query, today: date) -> Answer:
+        """Several notices and nothing says which one a document question or 第N条 is about: ask."""
+        docs = "\n".join(f"{i}. {self._source(n)}" for i, n in enumerate(self.notices, start=1))
+        text = (
+            f"请问您问的是哪一份通知？请说出文号或标题，例如“{self.notices[0].doc_number}的有效期”。\n{docs}"
+            if q.lang == "zh"
+            else f"Which notice do you mean? Name its document number or title, e.g. "
+            f'"validity of {self.notices[0].doc_number}".\n{docs}'
+        )
+        return Answer(text=text, refused=False, citations=[], kind=Kind.CLARIFY, lang=q.lang)
 
     def clarify(self, q: Query, today: date) -> Answer:
         """A question with nothing to go on ("这条找哪个部门？" with no earlier turn): ask which measure."""
@@ -166,9 +215,9 @@ class Composer:
         for i, (n, c, sentences) in enumerate(picks):
             if q.lang == "zh":
                 lead = (
-                    f"根据{self._source(n)}第{int_to_cn(c.number)}条「{c.title}」："
+                    f"根据{self._source(n)}{self.numbering(c)}「{c.title}」："
                     if i == 0
-                    else f"另见第{int_to_cn(c.number)}条「{c.title}」："
+                    else f"另见{self.numbering(c)}「{c.title}」："
                 )
             else:
                 lead = (
@@ -189,11 +238,11 @@ class Composer:
         return self._finish(q, picks[0][0] if picks else None, today, lines, cites)
 
     def units(self, q: Query, n: Notice, c: Clause, today: date) -> Answer:
-        bracket = f"（责任单位：{c.units_text}）"
+        bracket = self.bracket(c)
         first = c.units[0] if c.units else ""
         if q.lang == "zh":
             lines = [
-                f"第{int_to_cn(c.number)}条「{c.title}」的责任单位是：{c.units_text}。",
+                f"{self.numbering(c)}「{c.title}」的责任单位是：{c.units_text}。",
                 f"排在首位的是{first}，可先联系{first}。" if first else "",
             ]
         else:
@@ -220,7 +269,7 @@ class Composer:
         ]
         cites = []
         for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
-            bracket = f"（责任单位：{c.units_text}）"
+            bracket = self.bracket(c)
             lines.append(f"{i}. {tag(c)}（{n.doc_number}）{bracket}")
             cites.append(self.citation(n, c, bracket))
         if len(matches) > self.reverse_limit:  # only with many notices loaded
@@ -281,6 +330,29 @@ class Composer:
             elif what == "validity":
                 lines.append(self.validity_line(n, today, zh))
                 quotes.append(n.effective)
+                if n.supersedes and not n.valid_until:
+                    what = "supersedes"  # a notice without an end date: say what it replaced
+            if what == "interpreter":
+                said = next((p for p in n.closing if "负责解释" in p), "")
+                if n.interpreter:
+                    lines.append(f"由{n.interpreter}负责解释。" if zh else f"It is interpreted by {n.interpreter}.")
+                    quotes.append(said)
+                    units.append(n.interpreter)
+                else:
+                    lines.append(
+                        "通知未写明由哪个单位负责解释。" if zh else "The notice does not say who interprets it."
+                    )
+            elif what == "supersedes":
+                said = next((p for p in n.closing if any(x in p for x in n.supersedes)), "")
+                if n.supersedes:
+                    olds = "、".join(n.supersedes)
+                    lines.append(f"本通知施行后，{olds}停止执行（废止）：" if zh else f"It replaces {olds}:")
+                    lines += [quote_block([said]), ""]
+                    quotes.append(said)
+                else:
+                    lines.append(
+                        "通知没有写明废止哪份旧文件。" if zh else "The notice names no older notice it replaces."
+                    )
         if clause is not None and q.meta and "validity" in q.meta:
             lines.append(
                 f"第{int_to_cn(clause.number)}条与全文有效期相同。"
@@ -288,13 +360,19 @@ class Composer:
                 else f"Measure {clause.number} has the same validity as the whole notice."
             )
         quote = GAP.join(dict.fromkeys(quotes))
-        cite = Citation(clause=None, title=n.title, doc_number=n.doc_number, quote=quote, units=units)
+        cite = Citation(clause=None, title=n.title, doc_number=n.doc_number, quote=quote, units=units, doc_id=n.doc_id)
         lines.append(f"【{n.title}】（{n.doc_number}）")
         return self._finish(q, n, today, lines, [cite])
 
     def validity_line(self, n: Notice, today: date, zh: bool) -> str:
         if not n.valid_until:
-            return "通知未写明有效期。" if zh else "The notice states no expiry date."
+            if not n.effective:
+                return "通知未写明有效期。" if zh else "The notice states no expiry date."
+            return (
+                f"通知未写明有效期截止日期，关于施行的原文是：{n.effective}"
+                if zh
+                else f"The notice states no expiry date; on when it applies it says: {n.effective}"
+            )
         days = (n.valid_until - today).days
         if zh:
             state = (
@@ -302,7 +380,8 @@ class Composer:
                 if days >= 0
                 else f"截至今天（{cn_date(today)}）已过期失效。"
             )
-            return f"有效期至{cn_date(n.valid_until)}（自发布之日起执行）。{state}"
+            since = EFFECTIVE_FROM.search(n.effective)
+            return f"有效期至{cn_date(n.valid_until)}" + (f"（{since[0]}）" if since else "") + f"。{state}"
         state = (
             f"It is in force today ({today.isoformat()}), {days} day(s) left."
             if days >= 0

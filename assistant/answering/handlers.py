@@ -66,13 +66,30 @@ class Answering:
         }
 
     def __call__(self, q: Query, today: date, timings: dict[str, float], doc: str | None = None) -> Answer:
-        return self.table[q.kind](q, self.notice_for(q, doc), today, Timer(timings))
+        if doc is not None:  # the caller chose the notice (contract field `doc`)
+            q.doc, q.doc_named = doc, True
+        notice = self.notice_for(q)
+        if (
+            notice is None
+            and q.kind in (Kind.META, Kind.LOOKUP)
+            or (notice is None and q.kind == Kind.UNITS and (q.clauses or q.carried))
+        ):
+            if q.kind == Kind.META and self.router.topic_words(q.text):
+                notice = self._notice_by_topic(q)
+            if notice is None:
+                return self.composer.which_notice(q, today)
+        return self.table[q.kind](q, notice or self.notices[0], today, Timer(timings))
 
-    def notice_for(self, q: Query, doc: str | None = None) -> Notice:
-        """The notice a question is about: the one asked for, the one whose 文号 it names, else the first."""
-        if doc is not None:
-            return self.by_id[doc]
-        return next((n for n in self.notices if n.doc_number and n.doc_number in q.text), self.notices[0])
+    def notice_for(self, q: Query) -> Notice | None:
+        """The notice a question is about: the one asked for or named, the conversation's, the only one."""
+        if q.doc is not None:
+            return self.by_id[q.doc]
+        return self.router.library.default
+
+    def _notice_by_topic(self, q: Query) -> Notice | None:
+        """For a document question that also names a topic (工业互联网那个文件还有效吗): the notice of its best clause."""
+        hits = self.retriever.rank(q.search_text, q.lang, self.retriever.embed(q.search_text))
+        return self.by_id[hits[0].doc_id] if hits else None
 
     def clause(self, doc_id: str, number: int) -> tuple[Notice, Clause]:
         n = self.by_id[doc_id]
@@ -119,7 +136,11 @@ class Answering:
             return self.composer.clarify(q, today)  # nothing says which measure is meant
         vector = self.retriever.embed(q.search_text)
         carried = (notice.doc_id, q.carried) if q.carried and notice.clause(q.carried) else None
-        hits = self.retriever.rank(q.search_text, q.lang, vector, carried)
+        if q.doc_named and len(self.notices) > 1:  # a question about one notice is answered from it alone
+            hits = [h for h in self.retriever.rank(q.search_text, q.lang, vector, carried, k=200) if h.doc_id == q.doc]
+            hits = hits[: self.settings.top_k]
+        else:
+            hits = self.retriever.rank(q.search_text, q.lang, vector, carried)
         timer.lap("retrieve")
         if not hits:
             return self.composer.refuse(q)

@@ -268,7 +268,7 @@ class LLMAnswerer:
         from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
         self.composer = composer
-        self._clauses = {(n.doc_number, c.number): (n, c) for n in composer.notices for c in n.clauses}
+        self._clauses = {(n.doc_id, c.number): (n, c) for n in composer.notices for c in n.clauses}
         # request → text (streamable); the full chain adds the check: {"request"} → Answer.
         self.draft = RunnableLambda(prompt_inputs) | prompts.chat_prompt() | model | StrOutputParser()
         self.chain = RunnablePassthrough.assign(draft=itemgetter("request") | self.draft) | RunnableLambda(self._finish)
@@ -283,8 +283,8 @@ class LLMAnswerer:
     def request(self, q: Query, extractive: Answer, today: date) -> Request:
         sources = []
         for cit in extractive.citations:
-            if (cit.doc_number, cit.clause) in self._clauses:
-                n, c = self._clauses[(cit.doc_number, cit.clause)]
+            if (cit.doc_id, cit.clause) in self._clauses:
+                n, c = self._clauses[(cit.doc_id, cit.clause)]
                 sources.append((n, c, cit))
         return Request(q, extractive, sources, today)
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..lexicon import Lexicon
+from ..library import Library
 from ..records import Kind, Notice, Query
 from ..textnorm import CN_NUM, NUM, cn_to_int, is_chinese, normalise
 from .cues import Cues, load_cues
@@ -76,6 +77,7 @@ class Router:
 
     def __post_init__(self) -> None:
         self.cues: Cues = load_cues(self.lexicon.data_dir / "cues.toml")
+        self.library = Library(self.notices, self.lexicon)
         # alias (lower case) -> unit as written in the notice; longest aliases are matched first.
         aliases: dict[str, str] = {}
         written = {u for n in self.notices for c in n.clauses for u in c.units}
@@ -165,12 +167,16 @@ class Router:
             text = rx.sub(" ", text)
         return [w for w in self.lexicon.content_words(text) if w not in c.filler]
 
-    def carried_clause(self, history: list[dict]) -> int | None:
+    def carried(self, history: list[dict]) -> tuple[Notice | None, int | None]:
+        """The notice and clause the last answer cited."""
         for turn in reversed(history):
             if turn.get("role") == "assistant":
-                m = CITED.search(str(turn.get("content", "")))
-                return _num(m.group(1)) if m else None
-        return None
+                text = str(turn.get("content", ""))
+                notice, number = self.library.cited(text)
+                if number is None and notice is None and (m := CITED.search(text)):
+                    number = _num(m.group(1))  # a tag without a 文号 we know (e.g. written by another system)
+                return notice, number
+        return None, None
 
     def _about_document(self, text: str, metas: list[str]) -> bool:
         """Ambiguous document facts (dates, validity, goal) need the question to be about the notice.
@@ -200,9 +206,15 @@ class Router:
             return q
 
         q.clauses = self.clause_numbers(text)
+        named = self.library.named(text)
+        if named is not None:
+            q.doc, q.doc_named = named.doc_id, True
+        cited, number = self.carried(history) if history else (None, None)
+        if q.doc is None and cited is not None:
+            q.doc = cited.doc_id  # the conversation is about this notice
         q.followup = bool(history) and not q.clauses and (bool(c.followup.search(text)) or not self.topic_words(text))
         if q.followup:
-            q.carried = self.carried_clause(history)
+            q.carried = number if (cited is None or cited.doc_id == q.doc) else None
             if q.carried is None:  # no citation to lean on: search with the previous question too
                 prev = next((t.get("content", "") for t in reversed(history) if t.get("role") == "user"), "")
                 q.search_text = f"{prev} {text}".strip()
