@@ -30,12 +30,18 @@ def router(notice):
         ("Show me measure No. 2", 2),
         ("the third measure", 3),
         ("clause ten please", 10),
+        ("（九）那一条具体是啥内容？", 9),
+        ("What is item (7) about?", 7),
     ],
 )
 def test_clause_numbers_in_any_form(router, question, number):
     q = router.route(question)
     assert q.kind == "lookup"
     assert q.clauses == [number]
+
+
+def test_a_numeral_inside_a_word_after_measures_is_not_a_clause_number(router):
+    assert router.route("市财政局参与负责的措施一共有哪些？").clauses == []
 
 
 def test_a_number_that_is_not_a_clause_reference_is_not_a_lookup(router):

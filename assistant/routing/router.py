@@ -16,8 +16,12 @@ from ..records import Kind, Notice, Query
 from ..textnorm import CN_NUM, NUM, cn_to_int, is_chinese, normalise
 from .cues import Cues, load_cues
 
+# 第5条 / 第五條 / 措施十 / 五、 / （三十七）: a clause by number. After 措施N the numeral must end the word
+# (措施一共 is not measure 1).
 ZH_CLAUSE = re.compile(
-    rf"第\s*({NUM})\s*(?:条|條|项|項|款|点|點|个措施|個措施|项措施|部分)|(?:措施|条款)\s*({NUM})(?![\d])|^\s*({CN_NUM})、"
+    rf"第\s*({NUM})\s*(?:条|條|项|項|款|点|點|个措施|個措施|项措施|部分)"
+    rf"|(?:措施|条款)\s*({NUM})(?![\d一二三四五六七八九十百零〇两])(?=$|[^\u4e00-\u9fff]|[条项款的是讲说呢里中有])"
+    rf"|^\s*({CN_NUM})、|^\s*[（(]\s*({NUM})\s*[)）]"
 )
 EN_WORDS = {
     w: i
@@ -46,7 +50,7 @@ EN_ORD = {
     )
 }
 EN_CLAUSE = re.compile(
-    r"\b(?:article|clause|measure|item|section|point|paragraph)s?\s*(?:no\.?|number|#)?\s*(\d+|"
+    r"\b(?:article|clause|measure|item|section|point|paragraph)s?\s*(?:no\.?|number|#)?\s*\(?(\d+|"
     + "|".join(EN_WORDS)
     + r")\b"
     r"|\b(\d+)(?:st|nd|rd|th)?\s+(?:article|clause|measure|item)\b"
@@ -102,7 +106,7 @@ class Router:
     def clause_numbers(self, text: str) -> list[int]:
         nums: list[int] = []
         for m in ZH_CLAUSE.finditer(text):
-            n = _num(m.group(1) or m.group(2) or m.group(3))
+            n = _num(m.group(1) or m.group(2) or m.group(3) or m.group(4))
             if n is not None and n not in nums:
                 nums.append(n)
         for m in EN_CLAUSE.finditer(text):

@@ -95,7 +95,9 @@ def citation_label(c: Citation, lang: str) -> str:
 
 
 def _find(notices: Sequence[Notice], c: Citation) -> tuple[Notice | None, Clause | None]:
-    n = next((x for x in notices if x.doc_number == c.doc_number), None)
+    n = next((x for x in notices if x.doc_id == c.doc_id), None) or next(
+        (x for x in notices if x.doc_number == c.doc_number), None
+    )
     return n, (n.clause(c.clause) if n and c.clause is not None else None)
 
 
