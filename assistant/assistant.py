@@ -42,7 +42,8 @@ class Assistant:
         model_id = embedder_id(s.embeddings)
         self.embeddings = make_embeddings(s.embeddings, cache_dir=s.index_dir / "cache")
         self.store = Store(s, self.embeddings, model_id)
-        self.built = self.store.open(self.notices, corpus_hash(s.corpus_dir), rebuild=rebuild)
+        self.index_change = self.store.open(self.notices, corpus_hash(s.corpus_dir), rebuild=rebuild)
+        self.built = self.index_change.any  # this process wrote the index (built it or re-indexed notices)
         self.retriever = HybridRetriever(
             index=ClauseIndex(self.notices, self.lexicon), store=self.store, settings=s.retrieval
         )
@@ -64,6 +65,10 @@ class Assistant:
 
     def notice(self, doc_id: str) -> Notice | None:
         return self.answering.by_id.get(doc_id)
+
+    def status(self, n: Notice) -> str:
+        """现行有效 / 已失效 / 已废止 / 未写明有效期 as of today."""
+        return self.composer.status(n, self.today(), "zh")
 
     def warm_up(self) -> None:
         """Load everything that is otherwise loaded on the first question (embedder, caches)."""
@@ -99,8 +104,11 @@ class Assistant:
     ) -> tuple[Query, Answer, dict[str, float], float]:
         question = check_question(question, self.settings.limits.question_chars)
         turns = check_history(history)
-        if doc is not None and doc not in self.answering.by_id:
-            raise InvalidQuestion(f"没有这份通知：{doc} / no notice with doc_id {doc!r}", "unknown_doc")
+        if doc is not None:
+            found = self.router.library.resolve(doc)
+            if found is None:
+                raise InvalidQuestion(f"没有这份通知：{doc} / no notice with doc_id or 文号 {doc!r}", "unknown_doc")
+            doc = found.doc_id
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         q = self.router.route(question, turns)

@@ -56,7 +56,8 @@ def main(verbose: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.option("--jsonl", is_flag=True, help="read JSON lines {id, question, history} on stdin, write one per line")
 @click.option("--today", help="judge validity as of this date (YYYY-MM-DD); default: today")
-def ask(question: str | None, as_json: bool, jsonl: bool, today: str | None) -> None:
+@click.option("--doc", default=None, help="answer from this notice only (its doc_id or 文号)")
+def ask(question: str | None, as_json: bool, jsonl: bool, today: str | None, doc: str | None) -> None:
     """Answer QUESTION (or a batch of JSON lines with --jsonl, or an interactive session)."""
     settings = _settings(today)
     if jsonl:
@@ -72,7 +73,7 @@ def ask(question: str | None, as_json: bool, jsonl: bool, today: str | None) -> 
         return
     a = _assistant(settings)
     try:
-        answer = a.ask(question)
+        answer = a.ask(question, doc=doc)
     except InvalidQuestion as exc:
         if as_json:
             _print_json(contract.error_json(exc, with_id=False))
@@ -126,11 +127,37 @@ def index(rebuild: bool) -> None:
     t0 = time.perf_counter()
     a = _assistant(_settings(None), rebuild=rebuild)
     n = sum(len(x.clauses) for x in a.notices)
-    state = "built" if a.built else "up to date"
+    state = a.index_change.describe()
     click.echo(
         f"index {state}: {len(a.notices)} notice(s), {n} clauses, embedder {a.store.model_id}, "
         f"{a.settings.index_dir} ({time.perf_counter() - t0:.2f} s)"
     )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per notice")
+@click.option("--today", help="judge validity as of this date (YYYY-MM-DD); default: today")
+def notices(as_json: bool, today: str | None) -> None:
+    """List the notices of the corpus: doc_id, 文号, title, issued, valid until, status, measures."""
+    a = _assistant(_settings(today))
+    for n in a.notices:
+        row = {
+            "doc_id": n.doc_id,
+            "doc_number": n.doc_number,
+            "title": n.title,
+            "issued": n.issued.isoformat() if n.issued else None,
+            "valid_until": n.valid_until.isoformat() if n.valid_until else None,
+            "status": a.status(n),
+            "measures": len(n.clauses),
+            "parent": n.parent,
+        }
+        if as_json:
+            _print_json(row)
+        else:
+            click.echo(
+                f"{n.doc_id}\t{n.doc_number}\t《{n.title}》\t{row['issued'] or '-'}\t"
+                f"{row['valid_until'] or '-'}\t{row['status']}\t{len(n.clauses)} 条"
+            )
 
 
 @main.command("eval")

@@ -67,15 +67,23 @@ class Lexicon:
     data_dir: Path  # language-level data (assistant/data)
     vocab_dirs: list[Path] = field(default_factory=list)  # each notice's own vocabulary (corpus/<doc_id>.vocab)
     extra_words: list[str] = field(default_factory=list)  # e.g. unit names parsed from the notices
+    vocab_by_notice: dict[str, Path] = field(default_factory=dict)  # doc_id → its vocabulary folder
 
     @classmethod
     def for_notices(cls, data_dir: Path, corpus_dir: Path, notices: list) -> Lexicon:
         """The lexicon of a corpus: language data, each notice's vocabulary, and its parsed unit names."""
-        vocab = list(
-            dict.fromkeys(d for n in notices if (d := vocab_dir(Path(corpus_dir) / (n.parent or n.doc_id))).is_dir())
-        )
+        by_notice = {
+            n.doc_id: d for n in notices if (d := vocab_dir(Path(corpus_dir) / (n.parent or n.doc_id))).is_dir()
+        }
         units = sorted({u for n in notices for c in n.clauses for u in c.units})
-        return cls(data_dir, vocab_dirs=vocab, extra_words=units)
+        return cls(
+            data_dir, vocab_dirs=list(dict.fromkeys(by_notice.values())), extra_words=units, vocab_by_notice=by_notice
+        )
+
+    def home_names_of(self, doc_id: str) -> list[str]:
+        """The names of one notice's own place (its home.txt)."""
+        d = self.vocab_by_notice.get(doc_id)
+        return _names(_read_lines(d / "home.txt")) if d else []
 
     def _notice_lines(self, name: str) -> list[str]:
         return [ln for d in self.vocab_dirs for ln in _read_lines(d / name)]

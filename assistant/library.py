@@ -11,6 +11,7 @@ import re
 
 from .lexicon import Lexicon
 from .records import Notice
+from .textnorm import cn_to_int, is_chinese
 
 # Words every notice title has; they do not tell notices apart.
 GENERIC = {
@@ -40,7 +41,12 @@ GENERIC = {
     "行动计划",
     "计划",
 }
-TAG = re.compile(r"【第([^条】\s]{1,6})条\s*([^】]*)】（([^）]+)）|【([^】]+)】（([^）]+)）")
+# Citation tags in an earlier answer: 【第N条 标题】（文号）, 【文号 第N条 标题】, or 【标题】（文号） for the document.
+TAG = re.compile(
+    r"【第([^条】\s]{1,6})条\s*([^】]*)】（([^）]+)）"
+    r"|【(\S+〔\d{4}〕\d+号)\s+第([^条】\s]{1,6})条\s*([^】]*)】"
+    r"|【([^】]+)】（([^）]+)）"
+)
 
 
 def number_pattern(doc_number: str) -> re.Pattern:
@@ -48,7 +54,25 @@ def number_pattern(doc_number: str) -> re.Pattern:
     m = re.match(r"(.+?)〔(\d{4})〕(\d+)号", doc_number)
     if not m:
         return re.compile(re.escape(doc_number))
-    return re.compile(rf"{re.escape(m[1])}\s*[〔\[［(（]?\s*{m[2]}\s*[〕\]］)）]?\s*{m[3]}\s*号")
+    year = rf"[〔\[［(（]?\s*{m[2]}\s*[〕\]］)）]?"
+    return re.compile(rf"{re.escape(m[1])}\s*(?:{year})?\s*(?<!\d){m[3]}\s*号")  # 国发38号 too
+
+
+def abbreviates(short: str, title: str) -> bool:
+    """Is `short` an abbreviation of a phrase of the title (自贸区 of 自由贸易试验区): its characters in order,
+    starting with the phrase's first, within a short span?"""
+    start = title.find(short[0])
+    while start >= 0:
+        pos, ok = start, True
+        for ch in short[1:]:
+            pos = title.find(ch, pos + 1)
+            if pos < 0 or pos - start > 3 * len(short):
+                ok = False
+                break
+        if ok:
+            return True
+        start = title.find(short[0], start + 1)
+    return False
 
 
 class Library:
@@ -56,15 +80,27 @@ class Library:
         self.notices = notices
         self.by_id = {n.doc_id: n for n in notices}
         self._numbers = [(number_pattern(n.doc_number), n) for n in notices if n.doc_number]
-        words = {
-            n.doc_id: {w for w in lexicon.content_words(n.title) if w not in GENERIC and len(w) >= 2} for n in notices
-        }
-        shared = (
-            {w for w in set().union(*words.values()) if sum(w in ws for ws in words.values()) > 1}
-            if len(notices) > 1
-            else set()
-        )
+        self.lexicon = lexicon
+        # A notice is named by the words of its title and of its issuing body (安徽省人民政府办公厅 → 安徽省,
+        # 安徽; 国务院); each notice keeps the words no other notice has.
+        words = {}
+        for n in notices:
+            ws = {
+                w
+                for w in lexicon.jieba.lcut_for_search(f"{n.title} {n.office}")
+                if len(w) >= 2 and is_chinese(w) and w not in GENERIC
+            }
+            ws |= {w[:-1] for w in ws if w.endswith(("省", "市", "区", "县")) and len(w) >= 3}
+            ws |= set(lexicon.home_names_of(n.doc_id))  # its place's names from its vocabulary (xi'an …)
+            words[n.doc_id] = ws
+        # Shared means shared with another family (a notice and its attachments count as one).
+        family = {n.doc_id: n.parent or n.doc_id for n in notices}
+        by_family: dict[str, set[str]] = {}
+        for doc_id, ws in words.items():
+            by_family.setdefault(family[doc_id], set()).update(ws)
+        shared = {w for w in set().union(*by_family.values()) if sum(w in ws for ws in by_family.values()) > 1}
         self.title_words = {k: ws - shared for k, ws in words.items()}
+        self.family = family
 
     @property
     def default(self) -> Notice | None:
@@ -81,22 +117,34 @@ class Library:
             if n.title and n.title in text:
                 return n
         low = text.lower()
-        scores = {n.doc_id: sum(w in low for w in self.title_words[n.doc_id]) for n in candidates}
+        asked = [w for w in self.lexicon.content_words(text) if len(w) >= 3]
+        scores = {
+            n.doc_id: sum(w in low for w in self.title_words[n.doc_id])
+            + sum(abbreviates(w, n.title) for w in asked if w not in n.title)
+            for n in candidates
+        }
         best = max(scores.values(), default=0)
         top = [n for n in candidates if scores[n.doc_id] == best]
-        if best > 0 and len(top) == 1:
-            return top[0]
+        if best > 0 and len({self.family[n.doc_id] for n in top}) == 1:
+            return next((n for n in top if n.parent is None), top[0])  # a tie within a family: the main notice
         if by_number:
             return next((n for n in by_number if n.parent is None), by_number[0])
         return None
 
+    def resolve(self, doc: str) -> Notice | None:
+        """A notice by doc_id or by 文号 (any bracket form; the main notice of that number)."""
+        if doc in self.by_id:
+            return self.by_id[doc]
+        hits = [n for rx, n in self._numbers if rx.fullmatch(doc.strip())]
+        return next((n for n in hits if n.parent is None), hits[0] if hits else None)
+
     def cited(self, answer_text: str) -> tuple[Notice | None, int | None]:
         """The notice (and clause) the first citation tag of an earlier answer names."""
-        from .textnorm import cn_to_int
-
         for m in TAG.finditer(answer_text):
-            if m[1]:
-                number, title, doc_number = cn_to_int(m[1]), m[2].strip(), m[3]
+            if m[1] or m[5]:
+                number = cn_to_int(m[1] or m[5])
+                title, doc_number = (m[2], m[3]) if m[1] else (m[6], m[4])
+                title = title.strip()
                 hits = [
                     n
                     for n in self.notices
@@ -108,7 +156,7 @@ class Library:
                 if hits:
                     return hits[0], number
             else:
-                title, doc_number = m[4].strip(), m[5]
+                title, doc_number = m[7].strip(), m[8]
                 hits = [n for n in self.notices if n.doc_number == doc_number and n.title == title]
                 if hits:
                     return hits[0], None

@@ -8,12 +8,13 @@ A manifest (corpus hash + embedder id + schema) decides when the store must be r
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -74,6 +75,38 @@ class DenseHit:
     clause: int
     sentence: int  # -1 for the clause document
     similarity: float
+
+
+@dataclass
+class IndexChange:
+    """What opening the index changed: built from scratch, or the notices re-indexed one by one."""
+
+    built: bool = False
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return self.built or bool(self.added or self.changed or self.removed)
+
+    def describe(self) -> str:
+        if self.built:
+            return f"built ({len(self.added)} notice(s))"
+        if not self.any:
+            return "up to date"
+        parts = [
+            f"{len(v)} {k} ({', '.join(v[:5])}{' …' if len(v) > 5 else ''})"
+            for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+            if v
+        ]
+        return "updated: " + "; ".join(parts)
+
+
+def notice_hash(n: Notice) -> str:
+    """A hash of what the index stores for one notice (its documents and their metadata)."""
+    ids, docs, metas = _documents([n])
+    return hashlib.sha256(json.dumps([ids, docs, metas], ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def clause_id(doc_id: str, number: int) -> str:
@@ -154,9 +187,12 @@ class Store:
         return {"schema": SCHEMA, "corpus_sha256": corpus_sha256, "embedder": self.model_id}
 
     # --- open / build ------------------------------------------------------------------------
-    def open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False) -> bool:
-        """Open the collection, (re)building it when missing, stale or asked to. Returns True if built."""
+    def open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False) -> IndexChange:
+        """Open the collection: build it when missing, of another schema or embedder, or asked to; else
+        re-index only the notices that were added, changed or removed (by a hash of each notice's
+        documents). Returns what changed."""
         want = self.manifest(corpus_sha256)
+        docs_want = {n.doc_id: notice_hash(n) for n in notices}
         with self._lock():
             client = self.client()
             name = self.settings.chroma.collection
@@ -167,26 +203,37 @@ class Store:
                 except Exception:  # chromadb raises NotFoundError/ValueError depending on mode
                     existing = None
             meta = (existing.metadata or {}) if existing is not None else {}
-            fresh = existing is not None and all(meta.get(k) == v for k, v in want.items()) and existing.count() > 0
-            if fresh:
-                self.collection = existing
-                self._count = None
-                return False
-            reason = "asked" if rebuild else ("missing" if existing is None else "manifest changed")
-            log.info("building the index (%s)", reason)
-            self._build(client, notices, want)
-            return True
+            same_kind = existing is not None and all(meta.get(k) == want[k] for k in ("schema", "embedder"))
+            if not same_kind or existing.count() == 0:
+                reason = "asked" if rebuild else ("missing" if existing is None else "schema or embedder changed")
+                log.info("building the index (%s)", reason)
+                self._build(client, notices, {**want, "docs": json.dumps(docs_want)})
+                return IndexChange(built=True, added=sorted(docs_want))
+            try:
+                docs_have = json.loads(str(meta.get("docs", "{}")))
+            except json.JSONDecodeError:
+                docs_have = {}
+            change = IndexChange(
+                added=sorted(set(docs_want) - set(docs_have)),
+                removed=sorted(set(docs_have) - set(docs_want)),
+                changed=sorted(k for k in docs_want if k in docs_have and docs_have[k] != docs_want[k]),
+            )
+            self.collection = existing
+            self._count = None
+            if change.any:
+                t0 = time.perf_counter()
+                stale = change.removed + change.changed
+                if stale:
+                    existing.delete(where={"doc_id": {"$in": stale}})
+                fresh = [n for n in notices if n.doc_id in set(change.added + change.changed)]
+                self._add(existing, fresh)
+                existing.modify(metadata={**want, "docs": json.dumps(docs_want)})  # the space is fixed at creation
+                self._vector_cache.clear()
+                self.build_seconds = time.perf_counter() - t0
+                log.info("index updated: %s", change.describe())
+            return change
 
-    def _build(self, client, notices: list[Notice], manifest: dict) -> None:
-        t0 = time.perf_counter()
-        name = self.settings.chroma.collection
-        try:
-            client.delete_collection(name)
-        except Exception:
-            pass
-        collection = client.create_collection(
-            name, embedding_function=self._ef, metadata={**manifest, "hnsw:space": "cosine"}
-        )
+    def _add(self, collection, notices: list[Notice]) -> int:
         ids, docs, metas = _documents(notices)
         # Embed each distinct text once (notices repeat sentences; a clause of one sentence repeats it).
         unique = list(dict.fromkeys(docs))
@@ -201,15 +248,29 @@ class Store:
                 metadatas=metas[i : i + BATCH],
                 embeddings=[vectors_by_text[d] for d in docs[i : i + BATCH]],
             )
+        return len(ids)
+
+    def _build(self, client, notices: list[Notice], manifest: dict) -> None:
+        t0 = time.perf_counter()
+        name = self.settings.chroma.collection
+        try:
+            client.delete_collection(name)
+        except Exception:
+            pass
+        collection = client.create_collection(
+            name, embedding_function=self._ef, metadata={**manifest, "hnsw:space": "cosine"}
+        )
+        n_docs = self._add(collection, notices)
         self.collection = collection
         self._vector_cache.clear()
         self._count = None
         self.build_seconds = time.perf_counter() - t0
         if not self.settings.chroma.host:
             info = {
-                **manifest,
+                **{k: v for k, v in manifest.items() if k != "docs"},
                 "collection": name,
-                "documents": len(ids),
+                "documents": n_docs,
+                "notices": len(notices),
                 "build_seconds": round(self.build_seconds, 3),
             }
             (self.settings.index_dir / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")

@@ -13,7 +13,7 @@ from .datasets import clause_number
 
 FIGURE = re.compile(r"[0-9０-９]+(?:[.．/／][0-9０-９]+)*")
 SPANS = re.compile(r"「([^」]+)」|《([^》]+)》|【([^】]+)】|“([^”]+)”")
-CLAUSE_REF = re.compile(r"^第[^条\s]{1,4}条\s*")
+CLAUSE_REF = re.compile(r"^(?:\S+〔\d{4}〕\d+号\s*)?第[^条\s]{1,4}条\s*")  # 【第N条 …】 or 【文号 第N条 …】
 LIST_MARK = re.compile(r"^(?:>\s*|\d{1,3}[.、)]\s+)")
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+")
 WS = re.compile(r"\s+")

@@ -72,6 +72,27 @@ class Composer:
             doc_id=n.doc_id,
         )
 
+    def cite(self, n: Notice, c: Clause) -> str:
+        """The citation tag in the text: 【第N条 标题】（文号） for one notice; 【文号 第N条 标题】 once the
+        corpus holds several (the 文号 then names the notice inside the tag)."""
+        if len(self.notices) > 1:
+            return f"【{n.doc_number} 第{int_to_cn(c.number)}条 {c.title}】"
+        return f"{tag(c)}（{n.doc_number}）"
+
+    def superseded_by(self, n: Notice) -> Notice | None:
+        """A notice of the corpus that repeals this one (its 文号 in the other's supersedes)."""
+        return next((o for o in self.notices if n.doc_number and n.doc_number in o.supersedes), None)
+
+    def status(self, n: Notice, today: date, lang: str) -> str:
+        """现行有效 / 已失效 / 已废止 / 未写明有效期, for lists of notices."""
+        if self.superseded_by(n):
+            return "已废止" if lang == "zh" else "repealed"
+        if n.valid_until:
+            if today > n.valid_until:
+                return f"已失效（有效期至{cn_date(n.valid_until)}）" if lang == "zh" else f"expired {n.valid_until}"
+            return f"有效期至{cn_date(n.valid_until)}" if lang == "zh" else f"valid until {n.valid_until}"
+        return "未写明有效期" if lang == "zh" else "no expiry date stated"
+
     def units_line(self, c: Clause, lang: str) -> str:
         if not c.units_text:
             return ""
@@ -106,7 +127,15 @@ class Composer:
         )
 
     def validity_notice(self, n: Notice, today: date, lang: str) -> str:
-        """The warning every answer carries once the notice has expired (empty while in force)."""
+        """The warning every answer carries once the notice has expired or been repealed (empty while in force)."""
+        newer = self.superseded_by(n)
+        if newer is not None:
+            return (
+                f"⚠️ 注意：{self._source(n)}已被{self._source(newer)}废止，以下内容仅供参考。"
+                if lang == "zh"
+                else f"⚠️ Note: {n.doc_number} has been repealed by {newer.doc_number}; the text below is for "
+                "reference only."
+            )
         if not n.valid_until or today <= n.valid_until:
             return ""
         if lang == "zh":
@@ -148,7 +177,9 @@ class Composer:
 
     def which_notice(self, q: Query, today: date) -> Answer:
         """Several notices and nothing says which one a document question or 第N条 is about: ask."""
-        docs = "\n".join(f"{i}. {self._source(n)}" for i, n in enumerate(self.notices, start=1))
+        docs = "\n".join(
+            f"{i}. {self._source(n)} — {self.status(n, today, q.lang)}" for i, n in enumerate(self.notices, start=1)
+        )
         text = (
             f"请问您问的是哪一份通知？请说出文号或标题，例如“{self.notices[0].doc_number}的有效期”。\n{docs}"
             if q.lang == "zh"
@@ -184,12 +215,12 @@ class Composer:
             c = n.clause(k)
             if c is None:
                 continue
-            full = f"{int_to_cn(c.number)}、{c.text}"
+            full = f"{c.label or int_to_cn(c.number) + '、'}{c.text}"
             if q.lang == "zh":
                 lines.append(f"{self._source(n)}第{int_to_cn(c.number)}条原文：")
             else:
                 lines.append(f"Measure {c.number} of {n.doc_number} ({c.title}), quoted from the Chinese original:")
-            lines += [quote_block([full]), "", f"{tag(c)}（{n.doc_number}）", ""]
+            lines += [quote_block([full]), "", self.cite(n, c), ""]
             cites.append(self.citation(n, c, c.text))
         if missing:
             numbers_cn = "、".join(f"第{int_to_cn(k)}条" for k in missing)
@@ -225,7 +256,7 @@ class Composer:
                     if i == 0
                     else f"See also measure {c.number} (“{c.title}”):"
                 )
-            lines += [lead, quote_block(sentences), "", f"{tag(c)}（{n.doc_number}）", self.units_line(c, q.lang), ""]
+            lines += [lead, quote_block(sentences), "", self.cite(n, c), self.units_line(c, q.lang), ""]
             cites.append(self.citation(n, c, join_quotes(c, sentences)))
         if missing_figure:
             words = FIGURE_WORDS[q.lang][missing_figure]
@@ -250,7 +281,7 @@ class Composer:
                 f"Measure {c.number} (“{c.title}”) names these responsible units: {c.units_text}.",
                 f"{first} is listed first; contact it first." if first else "",
             ]
-        lines += [f"{tag(c)}（{n.doc_number}）"]
+        lines += [self.cite(n, c)]
         return self._finish(q, n, today, lines, [self.citation(n, c, bracket)])
 
     def reverse(self, q: Query, unit: str, matches: list[tuple[Notice, Clause]], today: date) -> Answer:
@@ -270,7 +301,9 @@ class Composer:
         cites = []
         for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
             bracket = self.bracket(c)
-            lines.append(f"{i}. {tag(c)}（{n.doc_number}）{bracket}")
+            if len(self.notices) > 1 and (i == 1 or matches[i - 2][0] is not n):
+                lines.append(self._source(n) + "：")  # grouped by notice
+            lines.append(f"{i}. {self.cite(n, c)}{bracket}")
             cites.append(self.citation(n, c, bracket))
         if len(matches) > self.reverse_limit:  # only with many notices loaded
             rest = len(matches) - self.reverse_limit

@@ -108,7 +108,8 @@ class Answering:
         return a
 
     def reverse(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
-        matches = [(n, c) for n in self.notices for c in n.clauses if q.unit in c.units]
+        within = [self.by_id[q.doc]] if q.doc_named and q.doc else self.notices
+        matches = [(n, c) for n in within for c in n.clauses if q.unit in c.units]
         a = self.composer.reverse(q, q.unit or "", matches, today)
         timer.lap("answer")
         return a

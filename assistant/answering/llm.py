@@ -28,7 +28,7 @@ from ..records import Answer, Citation, Clause, Kind, Notice, Query
 from ..settings import LLMSettings
 from ..textnorm import CN_RUN, FULL_WIDTH, MULT, NUM, cn_date, cn_to_int, cn_value, int_to_cn
 from . import prompts
-from .compose import Composer, tag
+from .compose import Composer
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +332,7 @@ class LLMAnswerer:
             return self._fallback(req, str(why))
         by_number = {c.number: (n, c, cit) for n, c, cit in req.sources}
         cited = [by_number[k] for k in checked.cited]
-        sources = "；".join(f"{tag(c)}（{n.doc_number}）" for n, c, _ in cited)
+        sources = "；".join(self.composer.cite(n, c) for n, c, _ in cited)
         text = f"{self._warning(req)}{checked.text}\n\n{prompts.SOURCES[req.query.lang]}{sources}"
         # Citations are ours: the extractive citations (verbatim quotes) of the clauses it cites,
         # most relevant first.

@@ -24,10 +24,13 @@ def parse_notice(raw: str, doc_id: str = "notice") -> Notice:
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """The notice files of a corpus folder, sorted by name (folders, such as <doc_id>.vocab/, are skipped)."""
-    return (
-        sorted(p for p in Path(corpus_dir).iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
-        if Path(corpus_dir).is_dir()
-        else []
+    folder = Path(corpus_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))  # editor lock files
     )
 
 
@@ -37,9 +40,15 @@ def load_notices(corpus_dir: Path) -> list[Notice]:
     if not files:
         raise CorpusError(f"no notices ({', '.join('*' + s for s in SUFFIXES)}) in {corpus_dir}", "empty_corpus")
     notices: list[Notice] = []
+    stems: dict[str, str] = {}
     for f in files:
+        doc_id = f.stem
+        if doc_id in stems:  # notice.txt and notice.docx: the later one is told apart by its suffix
+            doc_id = f"{f.stem}-{f.suffix.lstrip('.').lower()}"
+            log.warning("%s and %s share a name; %s is indexed as %s", stems[f.stem], f.name, f.name, doc_id)
+        stems.setdefault(f.stem, f.name)
         try:
-            notices += parse_file(read(f), doc_id=f.stem)
+            notices += parse_file(read(f), doc_id=doc_id)
         except ValueError as exc:
             raise CorpusError(f"{f.name}: {exc}", "no_measures") from exc
     return notices

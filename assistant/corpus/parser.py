@@ -26,8 +26,12 @@ TITLE_END = re.compile(
 )
 SIGNATURE_END = re.compile(r"^(?:抄送|[（(]此件.{0,12}[)）])|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
 ATTACHMENT = re.compile(r"附件\s*\d*\s*[:：]?")
-VALID_UNTIL = re.compile(r"有效期\s*(?:至|到|截至|截止到?)\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
-VALID_YEARS = re.compile(rf"(?:有效期|试行期|试行)\s*(?:为|暂定)?\s*({CN_NUM}|\d+)\s*年")
+_D = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+VALID_UNTIL = re.compile(
+    rf"有效期\s*(?:为|自)?\s*(?:{_D}\s*(?:起)?\s*)?(?:至|到|截至|截止到?)\s*({_D})"  # 有效期至… / 有效期为…至…
+    rf"|(?:施行|执行|实施)[^。]{{0,12}}?至\s*({_D})\s*止"  # 自…起施行，至…止
+)
+VALID_YEARS = re.compile(rf"(?:有效期|试行期|试行)\s*(?:为|暂定)?\s*({CN_NUM}|(?<!\d)\d{{1,2}})\s*年(?!\s*\d)")
 EFFECTIVE = re.compile(
     r"自\s*(?:本[\u4e00-\u9fff]{1,4})?(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|印发之日|发布之日|公布之日)\s*起"
 )
@@ -209,6 +213,8 @@ def _header(lines: list[str]) -> tuple[int, str, str, str]:
     head = lines[:first_item]
     number = next((m[0] for p in lines[: max(first_item, 12)] if (m := DOC_NUMBER.search(p))), "")
     title_i = next((i for i, p in enumerate(head) if "关于" in p and len(p) < 120), None)
+    if title_i is None:  # a file holding just the measures (某市某产业发展促进办法)
+        title_i = next((i for i, p in enumerate(head) if TITLE_END.search(p) and len(p) < 80 and "。" not in p), None)
     title, j = "", -1
     if title_i is not None:
         title, j = head[title_i], title_i
@@ -241,14 +247,15 @@ def parse_file(raw: str, doc_id: str = "notice") -> list[Notice]:
         idx = next((i for i, p in enumerate(lines) if p == name and i > title_end), None)
         if idx is not None:
             starts[idx] = name
+    named_starts = bool(starts)
     for i, p in enumerate(lines[:-1]):
         if ATTACHMENT.fullmatch(p) and i + 1 not in starts and i > title_end:
             starts[i + 1] = lines[i + 1]
     facts = _signature(lines)
     office = facts["office"] or (notice_title.partition("关于")[0] if "关于" in notice_title else "")
-    if not starts:  # the notice itself holds the measures
+    if not named_starts:  # the notice itself holds measures (its attachments, if any, follow)
         begin = lines.index(addressees) + 1 if addressees in lines else title_end + 1
-        starts = {begin - 1: ""}
+        starts[begin - 1] = ""
     notices: list[Notice] = []
     order = sorted(starts)
     for k, idx in enumerate(order):
@@ -282,24 +289,27 @@ def parse_file(raw: str, doc_id: str = "notice") -> list[Notice]:
             printed=facts["printed"],
             parent=None if first else doc_id,
         )
-        notices.append(_with_closing_facts(n, closing))
+        # In a 第N条 document the closing provisions (附则) are articles themselves.
+        facts_text = closing or [c.text for c in clauses[-3:]]
+        notices.append(_with_closing_facts(n, facts_text, closing))
     if not notices:
         raise ValueError(f"{doc_id}: no numbered measures (一、 / （一） / 第一条 …) found")
     return notices
 
 
-def _with_closing_facts(n: Notice, closing: list[str]) -> Notice:
+def _with_closing_facts(n: Notice, facts_text: list[str], closing: list[str]) -> Notice:
     """Effective date, validity, interpreter, plan unit and supersession from the closing paragraphs."""
     from dataclasses import replace
 
+    closing_paragraphs, closing = closing, facts_text
     text = "\n".join(closing)
     effective = next((p for p in closing if EFFECTIVE_SENTENCE.search(p)), "")
     effective_date = None
-    if m := EFFECTIVE.search(text):
+    if (m := EFFECTIVE.search(text)) and not re.match(r"\s*\d+\s*(?:日|天|个月)后", text[m.end() :]):
         effective_date = n.issued if "之日" in m[1] else to_date(m[1])
     valid_until, validity = None, ""
     if m := VALID_UNTIL.search(text):
-        valid_until, validity = to_date(m[1]), m[0]
+        valid_until, validity = to_date(m[1] or m[2]), m[0]
     elif m := VALID_YEARS.search(text):
         years = cn_to_int(m[1]) or 0
         start = effective_date or n.issued
@@ -326,5 +336,5 @@ def _with_closing_facts(n: Notice, closing: list[str]) -> Notice:
         interpreter=interpreter,
         plan_unit=plan,
         supersedes=supersedes,
-        closing=tuple(closing),
+        closing=tuple(closing_paragraphs),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import CorpusError
 
 SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+CELL_GAP = "  "  # between the cells of a table row (two spaces: a row is never joined as a broken paragraph)
 ENCODINGS = ("utf-8", "gb18030", "big5")
 
 
@@ -53,18 +54,72 @@ def _docx(path: Path) -> str:
     import docx
 
     doc = docx.Document(str(path))
-    lines = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            lines.append(" ".join(cell.text.strip() for cell in row.cells))
+    lines = []
+    for block in doc.iter_inner_content():  # paragraphs and tables in document order
+        if isinstance(block, docx.table.Table):
+            for row in block.rows:
+                lines.append(CELL_GAP.join(dict.fromkeys(cell.text.strip() for cell in row.cells)))
+        else:
+            lines.append(block.text)
     return "\n".join(lines)
+
+
+# Some PDF writers map shared CJK glyphs to radical code points (⼀ U+2F00 for 一, ⺠ for 民): back to the
+# ideographs. Kangxi radicals by NFKC; CJK radicals supplement (no NFKC form) and traditional NFKC results by table.
+SUPPLEMENT = dict(
+    zip(
+        "⺠⻔⻅⻓⻜⻢⻋⻛⻉⻆⻘⻝⻬⻰⻥⻩⻁⻄⻈⻊⻏⻑⻒⻓⻕⻗⻙⻚⻡⻣⻤⻦⻨⻪⻮⻯⻳",
+        "民门见长飞马车风贝角青食齐龙鱼黄虎西讠乚阝兰丷长𠂇雨页韦骨鬼卤麦黑鼠鼻龟",
+        strict=False,
+    )
+)
+NFKC_TO_SIMPLIFIED = {
+    "戶": "户",
+    "長": "长",
+    "門": "门",
+    "馬": "马",
+    "車": "车",
+    "見": "见",
+    "貝": "贝",
+    "風": "风",
+    "飛": "飞",
+    "魚": "鱼",
+    "鳥": "鸟",
+    "麥": "麦",
+    "黃": "黄",
+    "齊": "齐",
+    "龍": "龙",
+    "龜": "龟",
+    "韋": "韦",
+    "頁": "页",
+    "鹵": "卤",
+    "黽": "黾",
+    "齒": "齿",
+    "言": "言",
+    "金": "金",
+    "食": "食",
+}
+
+
+def unradical(text: str) -> str:
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if "\u2f00" <= ch <= "\u2fdf":
+            ch = unicodedata.normalize("NFKC", ch)
+            ch = NFKC_TO_SIMPLIFIED.get(ch, ch)
+        elif "\u2e80" <= ch <= "\u2eff":
+            ch = SUPPLEMENT.get(ch, unicodedata.normalize("NFKC", ch))
+        out.append(ch)
+    return "".join(out)
 
 
 def _pdf(path: Path) -> str:
     from pypdf import PdfReader
 
     pages = [page.extract_text() or "" for page in PdfReader(str(path)).pages]
-    text = "\n".join(pages)
+    text = unradical("\n".join(pages))
     if len(re.sub(r"\s", "", text)) < 20:
         raise CorpusError(f"{path.name}: the PDF has no text layer (a scan?); OCR it or supply the text", "no_text")
     return text
@@ -94,8 +149,12 @@ def _html(markup: str) -> str:
     def size(tag) -> int:
         return len(re.sub(r"\s", "", tag.get_text()))
 
-    # The smallest candidate that still holds most of the page's text: the article, not the whole page.
-    holding = [t for t in candidates if size(t) >= 0.6 * size(candidates[0])]
+    def sentences(tag) -> int:  # an article is made of sentences; menus and footers are not
+        return tag.get_text().count("。")
+
+    # The smallest candidate that still holds nearly all of the page's sentences: the article, not the page.
+    total = sentences(candidates[0])
+    holding = [t for t in candidates if sentences(t) >= 0.9 * total] if total else []
     best = min(holding, key=size) if holding else candidates[0]
     lines = [re.sub(r"[ \t\xa0]+", " ", ln).strip() for ln in best.get_text().split("\n")]
     return "\n".join(ln for ln in lines if ln)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..textnorm import CN_NUM, cn_to_int
 
 MARKERS = {  # level → a paragraph opening an item of that level (group 1: its number as written)
-    "chapter": re.compile(rf"^第\s*({CN_NUM}|\d+)\s*[章节](?:\s|$)"),
+    "chapter": re.compile(rf"^第\s*({CN_NUM}|\d+)\s*(?:章|节(?=\s|$))"),
     "article": re.compile(rf"^第\s*({CN_NUM}|\d+)\s*条\s*"),
     "l1": re.compile(rf"^({CN_NUM})\s*[、．.]"),
     "l2": re.compile(rf"^[（(]\s*({CN_NUM})\s*[)）]"),
@@ -62,7 +62,14 @@ def join_broken(paragraphs: list[str]) -> list[str]:
     it is a heading or the next one opens a new item."""
     out: list[str] = []
     for p in paragraphs:
-        if out and out[-1][-1] not in TERMINAL and not level_of(p) and not _opens_heading(out[-1]):
+        if (
+            out
+            and out[-1][-1] not in TERMINAL
+            and not level_of(p)
+            and not _opens_heading(out[-1])
+            and "  " not in out[-1]
+            and "  " not in p
+        ):  # a table row or a box title is not a broken line
             out[-1] += p
         else:
             out.append(p)

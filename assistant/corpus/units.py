@@ -13,7 +13,7 @@ _KEYS = "|".join(LEAD_KEYS + SUPPORT_KEYS)
 # nested brackets is allowed inside (（省（区、市）人民政府负责）).
 _INNER = r"[^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*"
 KEYED = re.compile(rf"[（(]\s*((?:{_KEYS})\s*[：:]{_INNER})[)）]")
-DUTY = re.compile(rf"[（(]({_INNER}?负责)[)）]")
+DUTY = re.compile(rf"[（(]({_INNER}?(?:负责|牵头|配合))[)）]")
 _SPLIT = re.compile(r"[、，,；;]")
 _DUTY_TAIL = re.compile(r"(?:按职责分工|按职责|分别|共同|会同有关部门|会同相关部门|等)?负责$")
 
@@ -61,6 +61,16 @@ def parse_bracket(content: str) -> Units | None:
         single = fields == 1 and not support
         text = re.sub(rf"^(?:{_KEYS})\s*[：:]\s*", "", content) if single else content
         return Units(tuple(dict.fromkeys(lead)), tuple(dict.fromkeys(support)), text)
+    if "牵头" in content and re.search(r"牵头[，,；;]", content):  # （市发改委牵头，市财政局配合）
+        lead, support = [], []
+        for part in re.split(r"[，,；;]", content):
+            part = part.strip()
+            if part.endswith("牵头"):
+                lead += split_units(part[: -len("牵头")])
+            elif part.endswith(("配合", "负责")):
+                support += split_units(_DUTY_TAIL.sub("", re.sub(r"(?:等)?(?:按职责分工)?配合$", "", part)))
+        if lead:
+            return Units(tuple(lead), tuple(u for u in support if u not in lead), content)
     if content.endswith("负责"):
         names = _DUTY_TAIL.sub("", content)
         m = re.match(r"(.+?)会同(.+)$", names)

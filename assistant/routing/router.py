@@ -21,7 +21,7 @@ from .cues import Cues, load_cues
 ZH_CLAUSE = re.compile(
     rf"第\s*({NUM})\s*(?:条|條|项|項|款|点|點|个措施|個措施|项措施|部分)"
     rf"|(?:措施|条款)\s*({NUM})(?![\d一二三四五六七八九十百零〇两])(?=$|[^\u4e00-\u9fff]|[条项款的是讲说呢里中有])"
-    rf"|^\s*({CN_NUM})、|^\s*[（(]\s*({NUM})\s*[)）]"
+    rf"|^\s*({CN_NUM})、|[（(]\s*({NUM})\s*[)）]"
 )
 EN_WORDS = {
     w: i
@@ -60,7 +60,7 @@ EN_CLAUSE = re.compile(
 # Document facts that only a question about the document asks (the others — dates, validity, goal —
 # also occur in everyday questions, so they need the question to refer to the notice).
 STRONG_META = {"doc_number", "office", "count", "plan"}
-CITED = re.compile(rf"【第({NUM})条")
+CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
 
 
 def _num(s: str | None) -> int | None:
