@@ -131,6 +131,21 @@ class Library:
             return next((n for n in by_number if n.parent is None), by_number[0])
         return None
 
+    def without_names(self, text: str, n: Notice) -> str:
+        """The question without the words that name the notice (its title, 文号, issuing body, title
+        words): they say which notice, not which measure, and would pull retrieval to any measure that
+        repeats them."""
+        out = text
+        for name in (n.title, n.notice_title, n.office):
+            if name:
+                out = out.replace(name, " ")
+        for rx, m in self._numbers:
+            if m is n:
+                out = rx.sub(" ", out)
+        for w in sorted(self.title_words.get(n.doc_id, ()), key=len, reverse=True):
+            out = out.replace(w, " ")
+        return re.sub(r"\s+", " ", out).strip()
+
     def resolve(self, doc: str) -> Notice | None:
         """A notice by doc_id or by 文号 (any bracket form; the main notice of that number)."""
         if doc in self.by_id:

@@ -89,6 +89,7 @@ class Query:
     doc_named: bool = False  # … named in the question itself (文号, title words), not carried from history
     followup: bool = False
     unit: str | None = None  # canonical unit name for reverse lookups
+    term: str | None = None  # for "which measures mention X": the word X as the notices write it
     meta: str | None = None  # which document fact (doc_number, issued, office, count, goal, plan, validity)
     asks_figure: bool = False  # asks for an amount / ratio / number
     search_text: str = ""  # text used for retrieval (may include the previous question)

@@ -304,7 +304,10 @@ class Composer:
             if len(self.notices) > 1 and (i == 1 or matches[i - 2][0] is not n):
                 lines.append(self._source(n) + "：")  # grouped by notice
             lines.append(f"{i}. {self.cite(n, c)}{bracket}")
-            cites.append(self.citation(n, c, bracket))
+            excerpt = self.unit_excerpt(c, unit)
+            if excerpt:
+                lines.append(quote_block(excerpt))
+            cites.append(self.citation(n, c, GAP.join([*excerpt, bracket]) if excerpt else bracket))
         if len(matches) > self.reverse_limit:  # only with many notices loaded
             rest = len(matches) - self.reverse_limit
             lines.append(
@@ -313,6 +316,47 @@ class Composer:
                 else f"… and {rest} more; name a document number to narrow it down."
             )
         return self._finish(q, matches[0][0], today, lines, cites)
+
+    @staticmethod
+    def unit_excerpt(c: Clause, unit: str) -> list[str]:
+        """What a listed measure asks of the unit, when its title does not say it: the opening sentence of
+        each paragraph whose units name the unit (a measure of several paragraphs), else the measure's
+        opening sentence when its title is cut from a longer one. [] when the title says enough."""
+        paragraphs = c.text.split("\n")
+        if sum("（" in p and ("单位" in p or "负责" in p or "部门" in p) for p in paragraphs) > 1:
+            out = []
+            for p in paragraphs:
+                if unit in p and c.units_quote and any(part in p and unit in part for part in c.units_quote.split(GAP)):
+                    first = p.partition("。")[0] + "。" if "。" in p else p
+                    out.append(first)
+            return out
+        first = c.text.partition("。")[0]
+        if "。" in c.text and len(first) > len(c.title) + 1:
+            return [first + "。"]
+        return []
+
+    def mentions(self, q: Query, term: str, matches: list[tuple[Notice, Clause]], today: date) -> Answer:
+        """The measures whose text mentions a word, each with the sentences that do."""
+        lines = [
+            f"提到「{term}」的措施有{len(matches)}条："
+            if q.lang == "zh"
+            else f"{len(matches)} measure(s) mention “{term}”:"
+        ]
+        cites = []
+        for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
+            if len(self.notices) > 1 and (i == 1 or matches[i - 2][0] is not n):
+                lines.append(self._source(n) + "：")
+            said = [s for s in (c.title + "。", *c.sentences) if term in s][:3] or [c.title + "。"]
+            said = [s for s in said if s in c.text] or [c.title]
+            lines += [f"{i}. {self.cite(n, c)}", quote_block(said)]
+            cites.append(self.citation(n, c, join_quotes(c, said)))
+        if len(matches) > self.reverse_limit:
+            lines.append(
+                f"……另有{len(matches) - self.reverse_limit}条未列出。"
+                if q.lang == "zh"
+                else f"… and {len(matches) - self.reverse_limit} more."
+            )
+        return self._finish(q, matches[0][0] if matches else self.notices[0], today, lines, cites)
 
     def meta(self, q: Query, n: Notice, today: date, clause: Clause | None = None) -> Answer:
         zh = q.lang == "zh"

@@ -109,8 +109,12 @@ class Answering:
 
     def reverse(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
         within = [self.by_id[q.doc]] if q.doc_named and q.doc else self.notices
-        matches = [(n, c) for n in within for c in n.clauses if q.unit in c.units]
-        a = self.composer.reverse(q, q.unit or "", matches, today)
+        if q.term:  # which measures mention a word
+            matches = [(n, c) for n in within for c in n.clauses if q.term in c.text]
+            a = self.composer.mentions(q, q.term, matches, today)
+        else:
+            matches = [(n, c) for n in within for c in n.clauses if q.unit in c.units]
+            a = self.composer.reverse(q, q.unit or "", matches, today)
         timer.lap("answer")
         return a
 

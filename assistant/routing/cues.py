@@ -23,6 +23,7 @@ class Cues:
     units: re.Pattern
     reverse: re.Pattern
     followup: re.Pattern
+    list: re.Pattern
     figure: re.Pattern
     figure_kind: tuple[tuple[str, re.Pattern], ...]  # first match wins
     figure_value: dict[str, re.Pattern]
@@ -51,6 +52,7 @@ def load_cues(path: Path) -> Cues:
         units=compile_cue(d["units"]["pattern"]),
         reverse=compile_cue(d["reverse"]["pattern"]),
         followup=compile_cue(d["followup"]["pattern"]),
+        list=compile_cue(d["list"]["pattern"]),
         figure=compile_cue(d["figure"]["pattern"]),
         figure_kind=tuple((k, compile_cue(v["pattern"])) for k, v in d["figure_kind"].items()),
         figure_value={k: compile_cue(v["pattern"]) for k, v in d["figure_value"].items()},

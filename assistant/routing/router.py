@@ -82,6 +82,7 @@ class Router:
     def __post_init__(self) -> None:
         self.cues: Cues = load_cues(self.lexicon.data_dir / "cues.toml")
         self.library = Library(self.notices, self.lexicon)
+        self.titles = "\n".join(n.title for n in self.notices)
         # alias (lower case) -> unit as written in the notice; longest aliases are matched first.
         aliases: dict[str, str] = {}
         written = {u for n in self.notices for c in n.clauses for u in c.units}
@@ -194,7 +195,23 @@ class Router:
         rest = text
         for k in metas:
             rest = self.cues.meta[k].sub("", rest)
+        if metas == ["goal"] and any(w not in self.titles for w in self.topic_words(rest)):
+            return False  # the goal of a measure's own topic (“皖企登云”的目标), not the notice's
         return bool(self.lexicon.content_words(rest)) and self.coverage(rest) >= 0.5
+
+    def listed_term(self, text: str) -> str | None:
+        """The topic word of a "which measures mention X" question: the longest that some but not all
+        measures of the notices contain (fewest measures on a tie)."""
+        c = self.cues
+        for rx in (c.list, c.units, c.figure, c.followup):
+            text = rx.sub(" ", text)
+        best: tuple[int, int, str] | None = None
+        total = sum(len(n.clauses) for n in self.notices)
+        for w in self.topic_words(text):
+            k = sum(w in cl.text for n in self.notices for cl in n.clauses)
+            if 1 <= k < total and (best is None or (len(w), -k) > best[:2]):
+                best = (len(w), -k, w)
+        return best[2] if best else None
 
     # --- route -------------------------------------------------------------------------------
     def route(self, question: str, history: list[dict] | None = None) -> Query:
@@ -211,8 +228,13 @@ class Router:
 
         q.clauses = self.clause_numbers(text)
         named = self.library.named(text)
+        asked = text  # the question without the words that name its notice (those are not units or topics)
         if named is not None:
             q.doc, q.doc_named = named.doc_id, True
+            if len(self.notices) > 1:
+                rest = self.library.without_names(text, named)
+                if self.topic_words(rest):
+                    q.search_text = asked = rest
         cited, number = self.carried(history) if history else (None, None)
         if q.doc is None and cited is not None:
             q.doc = cited.doc_id  # the conversation is about this notice
@@ -225,12 +247,15 @@ class Router:
         q.asks_figure = bool(c.figure.search(text))
 
         metas = [k for k, rx in c.meta.items() if rx.search(text)]
-        unit = self.find_unit(text)
-        reverse = bool(unit and c.reverse.search(text) and not q.clauses)
-        if metas and not (metas == ["count"] and (q.clauses or reverse)) and self._about_document(text, metas):
+        unit = self.find_unit(asked)
+        reverse = bool(unit and c.reverse.search(asked) and not q.clauses)
+        term = self.listed_term(asked) if (not q.clauses and not unit and c.list.search(asked)) else None
+        if metas and not (metas == ["count"] and (q.clauses or reverse or term)) and self._about_document(text, metas):
             q.kind, q.meta = Kind.META, ",".join(metas)
         elif reverse:
             q.kind, q.unit = Kind.REVERSE, unit
+        elif term:
+            q.kind, q.term = Kind.REVERSE, term  # which measures mention the term
         elif c.units.search(text):
             q.kind = Kind.UNITS
         elif q.clauses:
