@@ -101,6 +101,7 @@ class Library:
         shared = {w for w in set().union(*by_family.values()) if sum(w in ws for ws in by_family.values()) > 1}
         self.title_words = {k: ws - shared for k, ws in words.items()}
         self.family = family
+        self.families = len(by_family)  # notices with their attachments
 
     @property
     def default(self) -> Notice | None:

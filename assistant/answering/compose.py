@@ -101,9 +101,14 @@ class Composer:
         return f"责任单位：{c.units_text}" if lang == "zh" else f"Responsible units: {c.units_text}"
 
     @staticmethod
-    def bracket(c: Clause) -> str:
-        """The clause's units as the notice writes them (for quoting)."""
-        return c.units_quote or f"（责任单位：{c.units_text}）"
+    def bracket(c: Clause, unit: str | None = None) -> str:
+        """The clause's units as the notice writes them (for quoting); with a unit, only the brackets
+        naming it (a measure of many paragraphs has one bracket each)."""
+        quote = c.units_quote or f"（责任单位：{c.units_text}）"
+        if unit:
+            naming = [b for b in quote.split(GAP) if unit in b]
+            return GAP.join(naming) if naming else quote
+        return quote
 
     @staticmethod
     def numbering(c: Clause) -> str:
@@ -300,7 +305,7 @@ class Composer:
         ]
         cites = []
         for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
-            bracket = self.bracket(c)
+            bracket = self.bracket(c, unit)
             if len(self.notices) > 1 and (i == 1 or matches[i - 2][0] is not n):
                 lines.append(self._source(n) + "：")  # grouped by notice
             lines.append(f"{i}. {self.cite(n, c)}{bracket}")
@@ -330,6 +335,8 @@ class Composer:
                     first = p.partition("。")[0] + "。" if "。" in p else p
                     out.append(first)
             return out
+        if c.text.startswith(c.title + "\n"):
+            return []  # its heading says what it is about
         first = c.text.partition("。")[0]
         if "。" in c.text and len(first) > len(c.title) + 1:
             return [first + "。"]

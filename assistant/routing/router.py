@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..lexicon import Lexicon
-from ..library import Library
+from ..library import Library, abbreviates
 from ..records import Kind, Notice, Query
 from ..textnorm import CN_NUM, NUM, cn_to_int, is_chinese, normalise
 from .cues import Cues, load_cues
@@ -83,6 +83,7 @@ class Router:
         self.cues: Cues = load_cues(self.lexicon.data_dir / "cues.toml")
         self.library = Library(self.notices, self.lexicon)
         self.titles = "\n".join(n.title for n in self.notices)
+        self.units = sorted({u for n in self.notices for c in n.clauses for u in c.units})
         # alias (lower case) -> unit as written in the notice; longest aliases are matched first.
         aliases: dict[str, str] = {}
         written = {u for n in self.notices for c in n.clauses for u in c.units}
@@ -124,7 +125,18 @@ class Router:
                     return unit
             elif re.search(rf"\b{re.escape(alias)}\b", low):
                 return unit
+        for w in self.lexicon.content_words(text):
+            if (unit := self.unit_abbreviation(w)) is not None:
+                return unit
         return None
+
+    def unit_abbreviation(self, word: str) -> str | None:
+        """The one unit a short form stands for, derived from the parsed unit names (经信厅 → 省经济和信息化厅,
+        生态局 → 市生态环境局): its characters in order, ending as the unit ends (局, 厅, 委 …)."""
+        if len(word) < 3 or not is_chinese(word):
+            return None
+        hits = [u for u in self.units if u[-1] == word[-1] and word != u and abbreviates(word, u)]
+        return hits[0] if len(hits) == 1 else None
 
     def refusal_cue(self, text: str) -> str | None:
         for kind, pattern in self.lexicon.refusal_cues:
@@ -170,7 +182,7 @@ class Router:
         c = self.cues
         for rx in (c.units, c.figure, c.followup, *c.meta.values()):
             text = rx.sub(" ", text)
-        return [w for w in self.lexicon.content_words(text) if w not in c.filler]
+        return [w for w in self.lexicon.content_words(text) if w not in c.filler and self.unit_abbreviation(w) is None]
 
     def carried(self, history: list[dict]) -> tuple[Notice | None, int | None]:
         """The notice and clause the last answer cited."""
@@ -231,7 +243,7 @@ class Router:
         asked = text  # the question without the words that name its notice (those are not units or topics)
         if named is not None:
             q.doc, q.doc_named = named.doc_id, True
-            if len(self.notices) > 1:
+            if self.library.families > 1:
                 rest = self.library.without_names(text, named)
                 if self.topic_words(rest):
                     q.search_text = asked = rest
@@ -248,7 +260,9 @@ class Router:
 
         metas = [k for k, rx in c.meta.items() if rx.search(text)]
         unit = self.find_unit(asked)
-        reverse = bool(unit and c.reverse.search(asked) and not q.clauses)
+        # "这条除了经信厅还有哪些单位负责" asks about the carried measure's units, not the unit's measures.
+        about_carried = q.carried is not None and bool(c.followup.search(asked)) and bool(c.units.search(asked))
+        reverse = bool(unit and c.reverse.search(asked) and not q.clauses and not about_carried)
         term = self.listed_term(asked) if (not q.clauses and not unit and c.list.search(asked)) else None
         if metas and not (metas == ["count"] and (q.clauses or reverse or term)) and self._about_document(text, metas):
             q.kind, q.meta = Kind.META, ",".join(metas)
