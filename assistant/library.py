@@ -79,7 +79,13 @@ class Library:
     def __init__(self, notices: list[Notice], lexicon: Lexicon):
         self.notices = notices
         self.by_id = {n.doc_id: n for n in notices}
-        self._numbers = [(number_pattern(n.doc_number), n) for n in notices if n.doc_number]
+        # 文号 patterns by their issuer prefix (国发, 市政办发 …), compiled on first use: a question is only
+        # checked against the notices whose prefix it contains.
+        self._prefixes: dict[str, list[Notice]] = {}
+        for n in notices:
+            if m := re.match(r"(.+?)〔", n.doc_number):
+                self._prefixes.setdefault(m[1], []).append(n)
+        self._patterns: dict[str, re.Pattern] = {}
         self.lexicon = lexicon
         # A notice is named by the words of its title and of its issuing body (安徽省人民政府办公厅 → 安徽省,
         # 安徽; 国务院); each notice keeps the words no other notice has.
@@ -103,6 +109,20 @@ class Library:
         self.family = family
         self.families = len(by_family)  # notices with their attachments
 
+    def _numbered(self, text: str, full: bool = False) -> list[Notice]:
+        """The notices whose 文号 the text contains (or is, with full=True), in any bracket form."""
+        out = []
+        for prefix, notices in self._prefixes.items():
+            if prefix not in text:
+                continue
+            for n in notices:
+                rx = self._patterns.get(n.doc_number)
+                if rx is None:
+                    rx = self._patterns[n.doc_number] = number_pattern(n.doc_number)
+                if rx.fullmatch(text.strip()) if full else rx.search(text):
+                    out.append(n)
+        return out
+
     @property
     def default(self) -> Notice | None:
         """The notice a question that names none is about: the only one, or the only main notice (the
@@ -112,7 +132,7 @@ class Library:
 
     def named(self, text: str) -> Notice | None:
         """The notice a question names (文号, title, distinctive title words), or None."""
-        by_number = [n for rx, n in self._numbers if rx.search(text)]
+        by_number = self._numbered(text)
         candidates = by_number or self.notices
         for n in candidates:
             if n.title and n.title in text:
@@ -132,6 +152,10 @@ class Library:
             return next((n for n in by_number if n.parent is None), by_number[0])
         return None
 
+    def names_exactly(self, text: str) -> bool:
+        """Does the text name a notice by its 文号 or its full title (not just by some of its words)?"""
+        return bool(self._numbered(text)) or any(n.title and n.title in text for n in self.notices)
+
     def without_names(self, text: str, n: Notice) -> str:
         """The question without the words that name the notice (its title, 文号, issuing body, title
         words): they say which notice, not which measure, and would pull retrieval to any measure that
@@ -140,9 +164,8 @@ class Library:
         for name in (n.title, n.notice_title, n.office):
             if name:
                 out = out.replace(name, " ")
-        for rx, m in self._numbers:
-            if m is n:
-                out = rx.sub(" ", out)
+        if n.doc_number:
+            out = number_pattern(n.doc_number).sub(" ", out)
         for w in sorted(self.title_words.get(n.doc_id, ()), key=len, reverse=True):
             out = out.replace(w, " ")
         return re.sub(r"\s+", " ", out).strip()
@@ -151,7 +174,7 @@ class Library:
         """A notice by doc_id or by 文号 (any bracket form; the main notice of that number)."""
         if doc in self.by_id:
             return self.by_id[doc]
-        hits = [n for rx, n in self._numbers if rx.fullmatch(doc.strip())]
+        hits = self._numbered(doc, full=True)
         return next((n for n in hits if n.parent is None), hits[0] if hits else None)
 
     def cited(self, answer_text: str) -> tuple[Notice | None, int | None]:

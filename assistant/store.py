@@ -230,6 +230,7 @@ class Store:
                 existing.modify(metadata={**want, "docs": json.dumps(docs_want)})  # the space is fixed at creation
                 self._vector_cache.clear()
                 self.build_seconds = time.perf_counter() - t0
+                self._write_manifest({**want, "docs": ""}, existing.count(), len(notices))
                 log.info("index updated: %s", change.describe())
             return change
 
@@ -265,15 +266,20 @@ class Store:
         self._vector_cache.clear()
         self._count = None
         self.build_seconds = time.perf_counter() - t0
-        if not self.settings.chroma.host:
-            info = {
-                **{k: v for k, v in manifest.items() if k != "docs"},
-                "collection": name,
-                "documents": n_docs,
-                "notices": len(notices),
-                "build_seconds": round(self.build_seconds, 3),
-            }
-            (self.settings.index_dir / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+        self._write_manifest(manifest, n_docs, len(notices))
+
+    def _write_manifest(self, manifest: dict, documents: int, notices: int) -> None:
+        """index/manifest.json: what the local store holds (for people; the collection metadata decides)."""
+        if self.settings.chroma.host:
+            return
+        info = {
+            **{k: v for k, v in manifest.items() if k != "docs"},
+            "collection": self.settings.chroma.collection,
+            "documents": documents,
+            "notices": notices,
+            "build_seconds": round(self.build_seconds or 0.0, 3),
+        }
+        (self.settings.index_dir / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
 
     # --- queries -----------------------------------------------------------------------------
     def dense(self, vector: list[float], n: int) -> list[DenseHit]:

@@ -3,7 +3,9 @@
 Each corpus is measured in a fresh worker process (`python -m evals.bench --worker SPEC`) so that
 build time, query latency and peak memory (ru_maxrss) belong to that corpus alone. Synthetic corpora
 are generated from the real notice: the original plus N-1 variants with their own 文号, dates,
-a shuffled subset of the clauses, perturbed figures and reordered sentences.
+a shuffled subset of the clauses, perturbed figures and reordered sentences. After a synthetic corpus is
+built and queried, two more workers time opening it: once with nothing changed, once after one more
+synthetic notice file was written into the corpus folder (the index re-indexes just that notice).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .scoring import STAGES, percentile
 TARGET_WARM_P50_MS = 10.0  # warm in-process answer, real notice
 TARGET_SCALE_P95_MS = 30.0  # query p95 at 1000 notices
 TARGET_COLD_S = 3.0  # `ask --json` in a fresh process
+TARGET_ADD_ONE_S = 3.0  # open after adding one notice to a 1000-notice corpus (re-indexes that notice)
 
 
 # --- synthetic corpora --------------------------------------------------------------------------
@@ -99,6 +102,17 @@ def write_corpus(files: list[tuple[str, str]], folder: Path) -> Path:
     return folder
 
 
+def add_notice(raw: str, folder: Path, n: int, seed: int = 0, doc_id: str = "notice") -> Path:
+    """Write one more synthetic notice into a corpus of n made by synthesize(raw, n, seed, doc_id): the
+    (n+1)-th notice of the same seed (the first n are the same notices), under a name the folder lacks."""
+    name, text = synthesize(raw, n + 1, seed, doc_id)[-1]
+    path = Path(folder) / name
+    if path.exists():
+        raise RuntimeError(f"{path} already exists: the added notice would replace one")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 # --- measuring one corpus (runs in a worker process) --------------------------------------------
 def _asks(items: list[Item]) -> list[tuple[str, list[str]]]:
     return [(it.question, it.history_questions) for it in items]
@@ -131,6 +145,22 @@ def build_corpus_index(corpus_dir: Path, index_dir: Path) -> dict:
         "build_seconds": a.store.build_seconds,
         "startup_seconds": startup,
         "build_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def open_corpus_index(corpus_dir: Path, index_dir: Path) -> dict:
+    """Open an existing index of corpus_dir (a process of its own, as a server starting up): the time of
+    Assistant() — parse the corpus, compare each notice's hash, re-index what was added, changed or
+    removed, build the BM25 index — and what it changed."""
+    a, seconds = _open(corpus_dir, index_dir, rebuild=False)
+    ch = a.index_change
+    return {
+        "open_seconds": seconds,
+        "change": {"built": ch.built, "added": ch.added, "changed": ch.changed, "removed": ch.removed},
+        "reindex_seconds": a.store.build_seconds if ch.any else None,  # Store.open's delete/embed/add part
+        "notices": len(a.notices),
+        "documents": a.store.collection.count(),
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -276,6 +306,35 @@ def measure(corpus_dir: Path, index_dir: Path, set_path: Path, opts: BenchOption
     return {**built, **queried}
 
 
+def _open_worker(corpus_dir: Path, index_dir: Path) -> dict:
+    t0 = time.perf_counter()
+    got = run_worker({"corpus_dir": str(corpus_dir), "index_dir": str(index_dir), "mode": "open"})
+    return {**got, "process_seconds": time.perf_counter() - t0}
+
+
+def measure_add_one(corpus_dir: Path, index_dir: Path, add) -> dict:
+    """On a corpus whose index is built and up to date: open it in a fresh worker with nothing changed,
+    then `add()` (which writes one notice file into corpus_dir and returns its path) and open it in
+    another fresh worker, which re-indexes that notice. The check: the open reports exactly that
+    notice as added, and nothing built, changed or removed."""
+    unchanged = _open_worker(corpus_dir, index_dir)
+    new = Path(add())
+    added = _open_worker(corpus_dir, index_dir)
+    want = {"built": False, "added": [new.stem], "changed": [], "removed": []}
+    return {
+        "unchanged_open_s": unchanged["open_seconds"],
+        "unchanged_ok": not any(unchanged["change"].values()),
+        "add_one_s": added["open_seconds"],
+        "add_one_reindex_s": added["reindex_seconds"],
+        "add_one_process_s": added["process_seconds"],
+        "add_one_doc_id": new.stem,
+        "add_one_change": added["change"],
+        "add_one_ok": added["change"] == want,
+        "add_one_documents": added["documents"] - unchanged["documents"],
+        "add_one_maxrss_mb": added["maxrss_mb"],
+    }
+
+
 # --- cold start -----------------------------------------------------------------------------------
 def _cli() -> list[str]:
     script = Path(sys.executable).parent / "policy-assistant"
@@ -335,7 +394,12 @@ def bench(settings: Settings, set_path: Path, opts: BenchOptions, log=lambda msg
         "questions": len(items),
         "repeats": opts.repeats,
         "embed_threads": opts.embed_threads or "core default",
-        "targets": {"warm_p50_ms": TARGET_WARM_P50_MS, "scale_p95_ms": TARGET_SCALE_P95_MS, "cold_s": TARGET_COLD_S},
+        "targets": {
+            "warm_p50_ms": TARGET_WARM_P50_MS,
+            "scale_p95_ms": TARGET_SCALE_P95_MS,
+            "cold_s": TARGET_COLD_S,
+            "add_one_1000_s": TARGET_ADD_ONE_S,
+        },
     }
     if opts.cold:
         fact = next((i.question for i in items if i.kind == "fact" and i.lang == "zh"), items[0].question)
@@ -349,9 +413,16 @@ def bench(settings: Settings, set_path: Path, opts: BenchOptions, log=lambda msg
         raw = real_file.read_text(encoding="utf-8")
         result["scaling"] = []
         for size in opts.sizes:
-            log(f"synthetic corpus of {size} notices: generate, build, query …")
+            log(f"synthetic corpus of {size} notices: generate, build, query, reopen, add one …")
             folder = write_corpus(synthesize(raw, size, opts.seed, real_file.stem), tmp / f"corpus-{size}")
             row = {"size": size, **measure(folder, tmp / f"index-{size}", set_path, opts)}
+            row.update(
+                measure_add_one(
+                    folder,
+                    tmp / f"index-{size}",
+                    lambda f=folder, n=size: add_notice(raw, f, n, opts.seed, real_file.stem),
+                )
+            )
             result["scaling"].append(row)
             shutil.rmtree(tmp / f"index-{size}", ignore_errors=True)
     finally:
@@ -372,6 +443,12 @@ def bench(settings: Settings, set_path: Path, opts: BenchOptions, log=lambda msg
     if big:
         p95 = big["stages"]["total"]["p95_ms"]
         checks["scale_1000_p95_ms"] = {"value": p95, "target": TARGET_SCALE_P95_MS, "met": p95 <= TARGET_SCALE_P95_MS}
+        add = big["add_one_s"]
+        checks["add_one_1000_s"] = {
+            "value": add,
+            "target": TARGET_ADD_ONE_S,
+            "met": add <= TARGET_ADD_ONE_S and big["add_one_ok"],
+        }
     result["checks"] = checks
     return result
 
@@ -379,6 +456,13 @@ def bench(settings: Settings, set_path: Path, opts: BenchOptions, log=lambda msg
 # --- output ---------------------------------------------------------------------------------------
 def _f(v: float | None, digits: int = 1) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
+
+
+def _change(ch: dict) -> str:
+    if ch.get("built"):
+        return "built"
+    parts = [f"{k} {len(ch[k])}" for k in ("added", "changed", "removed") if ch.get(k)]
+    return ", ".join(parts) or "nothing"
 
 
 def table(result: dict) -> str:
@@ -412,6 +496,8 @@ def table(result: dict) -> str:
             "clauses",
             "docs",
             "build s",
+            "reopen s",
+            "add one s",
             "build MB",
             "p50 ms",
             "p95 ms",
@@ -429,6 +515,8 @@ def table(result: dict) -> str:
                 str(row["clauses"]),
                 str(row["documents"]),
                 _f(row["build_seconds"]),
+                _f(row.get("unchanged_open_s"), 2) + ("" if row.get("unchanged_ok", True) else "!"),
+                _f(row.get("add_one_s"), 2) + ("" if row.get("add_one_ok", True) else "!"),
                 _f(row["build_maxrss_mb"], 0),
                 _f(s["total"]["p50_ms"], 2),
                 _f(s["total"]["p95_ms"], 2),
@@ -439,6 +527,18 @@ def table(result: dict) -> str:
                 _f(row["maxrss_mb"], 0),
             ]
             out.append("".join(v.rjust(11) for v in vals))
+        if any("add_one_s" in r for r in result["scaling"]):
+            out.append(
+                "  reopen s: Assistant() in a fresh process, nothing changed; add one s: the same after one more "
+                "notice file (re-indexes it); ! = the open did not report exactly that change"
+            )
+            for row in result["scaling"]:
+                if "add_one_s" in row:
+                    out.append(
+                        f"  {row['size']} + 1: {row['add_one_doc_id']} → {_change(row['add_one_change'])}; "
+                        f"{row['add_one_documents']} documents added in {_f(row['add_one_reindex_s'], 2)} s of the "
+                        f"{_f(row['add_one_s'], 2)} s open ({_f(row['add_one_process_s'], 2)} s with the process)"
+                    )
     out.append("")
     out.append(f"query encoder threads: {result['embed_threads']}")
     out.append(
@@ -458,7 +558,10 @@ def markdown(result: dict) -> str:
         (
             f"{result['cpus']} CPUs, Python {result['python']}; warm latency over the {result['questions']} "
             f"questions of `{result['set']}` (follow-up turns included), {result['repeats']} timed passes after "
-            "one warm-up pass. Each corpus is measured in a fresh process with a fresh index."
+            "one warm-up pass. Each corpus is measured in a fresh process with a fresh index. For each synthetic "
+            "corpus, `reopen s` is Assistant() in a fresh process on its up-to-date index and `add one s` the "
+            "same after one more synthetic notice file is written into the corpus folder (it re-indexes that "
+            "notice)."
         ),
         "",
         "```",
@@ -486,6 +589,10 @@ def figure(result: dict, path: Path) -> None:
     if rows:
         ax1.loglog(xs, [r["build_seconds"] for r in rows], "o-", label="index build (s)")
         ax1.loglog(xs, [r["startup_seconds"] for r in rows], "s--", label="startup incl. build (s)")
+        if all("add_one_s" in r for r in rows):
+            ax1.loglog(xs, [r["add_one_s"] for r in rows], "^-", label="open after adding one notice (s)")
+            ax1.loglog(xs, [r["unchanged_open_s"] for r in rows], "v:", label="open, nothing changed (s)")
+            ax1.axhline(TARGET_ADD_ONE_S, color="grey", ls="--", lw=0.8, label=f"target add one {TARGET_ADD_ONE_S:g} s")
         for key, style in (("p50_ms", "o-"), ("p95_ms", "s-")):
             ax2.loglog(xs, [r["stages"]["total"][key] for r in rows], style, label=f"answer {key[:3]}")
         ax2.loglog(xs, [r["stages"]["retrieve"]["p95_ms"] for r in rows], "^--", label="retrieve p95")
@@ -493,7 +600,7 @@ def figure(result: dict, path: Path) -> None:
     ax2.axhline(TARGET_SCALE_P95_MS, color="grey", ls="--", lw=0.8, label=f"target p95 {TARGET_SCALE_P95_MS:g} ms")
     ax1.set_xlabel("notices")
     ax1.set_ylabel("seconds")
-    ax1.set_title("index build")
+    ax1.set_title("index build, reopen, add one notice")
     ax2.set_xlabel("notices")
     ax2.set_ylabel("ms")
     ax2.set_title("query latency (warm)")
@@ -519,6 +626,8 @@ if __name__ == "__main__":
         spec = json.loads(sys.argv[2])
         if spec.get("mode") == "build":
             res = build_corpus_index(Path(spec["corpus_dir"]), Path(spec["index_dir"]))
+        elif spec.get("mode") == "open":
+            res = open_corpus_index(Path(spec["corpus_dir"]), Path(spec["index_dir"]))
         else:
             res = measure_corpus(
                 Path(spec["corpus_dir"]),

@@ -4,7 +4,16 @@ the way the benchmark does it (a build worker process, then warm answers) on tem
 from __future__ import annotations
 
 from assistant import load_notices, parse_notice
-from evals.bench import BenchOptions, measure_corpus, run_worker, synthesize, table, write_corpus
+from evals.bench import (
+    BenchOptions,
+    add_notice,
+    measure_add_one,
+    measure_corpus,
+    run_worker,
+    synthesize,
+    table,
+    write_corpus,
+)
 
 from .eval_data import write_set
 from .helpers import SEED
@@ -58,3 +67,17 @@ def test_a_corpus_is_built_by_a_worker_process_and_timed_warm(tmp_path):
     }
     assert table(result).startswith("real notice: index build ")
     assert BenchOptions(sizes=[10]).cold
+
+
+def test_adding_one_notice_to_a_built_corpus_reindexes_just_that_notice(tmp_path):
+    raw = SEED.read_text(encoding="utf-8")
+    corpus = write_corpus(synthesize(raw, 3, doc_id=SEED.stem), tmp_path / "corpus")
+    index = tmp_path / "index"
+    run_worker({"mode": "build", "corpus_dir": str(corpus), "index_dir": str(index)}, timeout=300)
+    got = measure_add_one(corpus, index, lambda: add_notice(raw, corpus, 3, doc_id=SEED.stem))
+    assert got["unchanged_ok"] and got["unchanged_open_s"] > 0
+    assert got["add_one_doc_id"] == f"{SEED.stem}.v3" and got["add_one_ok"]
+    assert got["add_one_change"]["added"] == [got["add_one_doc_id"]]  # exactly one notice added
+    assert got["add_one_documents"] > 0 and got["add_one_s"] > 0 and got["add_one_reindex_s"] > 0
+    assert len(list(corpus.glob("*.txt"))) == 4
+    assert synthesize(raw, 4, doc_id=SEED.stem)[:3] == synthesize(raw, 3, doc_id=SEED.stem)  # the 3 it extends

@@ -154,9 +154,13 @@ class Composer:
             "policy with the responsible units."
         )
 
-    def _finish(self, q: Query, n: Notice | None, today: date, lines: list[str], citations: list[Citation]) -> Answer:
-        warning = self.validity_notice(n, today, q.lang) if n else ""
-        text = "\n".join(x for x in ([warning] if warning else []) + lines if x is not None)
+    def _finish(
+        self, q: Query, n: Notice | list[Notice] | None, today: date, lines: list[str], citations: list[Citation]
+    ) -> Answer:
+        """The answer text: a warning for each expired or repealed notice it cites, then the lines."""
+        notices = n if isinstance(n, list) else ([n] if n else [])
+        warnings = [w for w in dict.fromkeys(self.validity_notice(x, today, q.lang) for x in notices) if w]
+        text = "\n".join(x for x in warnings + lines if x is not None)
         return Answer(text=text.strip(), refused=False, citations=citations, kind=q.kind, lang=q.lang)
 
     # --- kinds ---------------------------------------------------------------------------------
@@ -193,9 +197,12 @@ class Composer:
         )
         return Answer(text=text, refused=False, citations=[], kind=Kind.CLARIFY, lang=q.lang)
 
-    def clarify(self, q: Query, today: date) -> Answer:
-        """A question with nothing to go on ("这条找哪个部门？" with no earlier turn): ask which measure."""
-        n = self.notices[0]
+    def clarify(self, q: Query, today: date, n: Notice | None = None) -> Answer:
+        """A question with nothing to go on ("这条找哪个部门？" with no earlier turn): ask which measure —
+        or, when several notices could be meant, which notice."""
+        if n is None and len(self.notices) > 1:
+            return self.which_notice(q, today)
+        n = n or self.notices[0]
         titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
         example = self.clarify_examples.get(n.doc_id, {}).get(q.lang) or CLARIFY_EXAMPLE[q.lang]
         if q.lang == "zh":
@@ -320,7 +327,7 @@ class Composer:
                 if q.lang == "zh"
                 else f"… and {rest} more; name a document number to narrow it down."
             )
-        return self._finish(q, matches[0][0], today, lines, cites)
+        return self._finish(q, list(dict.fromkeys(n for n, _ in matches)), today, lines, cites)
 
     @staticmethod
     def unit_excerpt(c: Clause, unit: str) -> list[str]:
@@ -363,7 +370,7 @@ class Composer:
                 if q.lang == "zh"
                 else f"… and {len(matches) - self.reverse_limit} more."
             )
-        return self._finish(q, matches[0][0] if matches else self.notices[0], today, lines, cites)
+        return self._finish(q, list(dict.fromkeys(n for n, _ in matches)), today, lines, cites)
 
     def meta(self, q: Query, n: Notice, today: date, clause: Clause | None = None) -> Answer:
         zh = q.lang == "zh"
@@ -413,8 +420,8 @@ class Composer:
                 quotes.append(n.effective)
             elif what == "validity":
                 lines.append(self.validity_line(n, today, zh))
-                quotes.append(n.effective)
-                if n.supersedes and not n.valid_until:
+                quotes.append(n.effective or n.doc_number)  # cite the notice even when it states nothing
+                if n.supersedes and not n.valid_until and "supersedes" not in (q.meta or ""):
                     what = "supersedes"  # a notice without an end date: say what it replaced
             if what == "interpreter":
                 said = next((p for p in n.closing if "负责解释" in p), "")

@@ -138,7 +138,7 @@ class Answering:
     # --- topical kinds ---------------------------------------------------------------------------
     def topical(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
         if not q.clauses and q.carried is None and not self.router.topic_words(q.search_text):
-            return self.composer.clarify(q, today)  # nothing says which measure is meant
+            return self.composer.clarify(q, today, self.notice_for(q))  # nothing says which measure is meant
         vector = self.retriever.embed(q.search_text)
         carried = (notice.doc_id, q.carried) if q.carried and notice.clause(q.carried) else None
         if q.doc_named and len(self.notices) > 1:  # a question about one notice is answered from it alone

@@ -264,7 +264,11 @@ class Router:
         about_carried = q.carried is not None and bool(c.followup.search(asked)) and bool(c.units.search(asked))
         reverse = bool(unit and c.reverse.search(asked) and not q.clauses and not about_carried)
         term = self.listed_term(asked) if (not q.clauses and not unit and c.list.search(asked)) else None
-        if metas and not (metas == ["count"] and (q.clauses or reverse or term)) and self._about_document(text, metas):
+        if (
+            metas
+            and not (metas == ["count"] and (q.clauses or reverse or term))
+            and (self.library.names_exactly(text) or self._about_document(text, metas))
+        ):
             q.kind, q.meta = Kind.META, ",".join(metas)
         elif reverse:
             q.kind, q.unit = Kind.REVERSE, unit
