@@ -39,7 +39,7 @@ check: setup
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 # Everything: the fast loop, then the slow tests (servers, browser, torch) and the quality gates.
 test: check index browser

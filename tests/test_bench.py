@@ -3,6 +3,8 @@ the way the benchmark does it (a build worker process, then warm answers) on tem
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import load_notices, parse_notice
 from evals.bench import (
     BenchOptions,
@@ -46,6 +48,7 @@ def test_the_same_seed_gives_the_same_corpus():
     assert synthesize(raw, 5, seed=3) != synthesize(raw, 5, seed=4)
 
 
+@pytest.mark.slow  # worker processes
 def test_a_corpus_is_built_by_a_worker_process_and_timed_warm(tmp_path):
     corpus = write_corpus(synthesize(SEED.read_text(encoding="utf-8"), 3, doc_id=SEED.stem), tmp_path / "corpus")
     index = tmp_path / "index"
@@ -69,6 +72,7 @@ def test_a_corpus_is_built_by_a_worker_process_and_timed_warm(tmp_path):
     assert BenchOptions(sizes=[10]).cold
 
 
+@pytest.mark.slow  # worker processes
 def test_adding_one_notice_to_a_built_corpus_reindexes_just_that_notice(tmp_path):
     raw = SEED.read_text(encoding="utf-8")
     corpus = write_corpus(synthesize(raw, 3, doc_id=SEED.stem), tmp_path / "corpus")
