@@ -8,6 +8,7 @@ notice there is nothing to choose; with several and no clue, callers are asked w
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from .lexicon import Lexicon
 from .records import Notice
@@ -58,6 +59,31 @@ def number_pattern(doc_number: str) -> re.Pattern:
     return re.compile(rf"{re.escape(m[1])}\s*(?:{year})?\s*(?<!\d){m[3]}\s*号")  # 国发38号 too
 
 
+def english_names(office: str, data_dir: Path) -> set[str]:
+    """English words naming an issuing body: its region in pinyin (安徽省… → anhui) and the English names of
+    its kind of body (data/bodies.tsv: 国务院 → state council)."""
+    from pypinyin import lazy_pinyin
+
+    out: set[str] = set()
+    if m := re.match(r"(.{2,4}?)[省市]", office):
+        out.add("".join(lazy_pinyin(m[1])).lower())
+    for line in (data_dir / "bodies.tsv").read_text(encoding="utf-8").splitlines():
+        body, _, names = line.partition("\t")
+        if line.startswith("#") or not names:
+            continue
+        if office.endswith(body) or office == body:
+            out |= {x.strip().lower() for x in names.split("|") if x.strip()}
+            break
+    return out
+
+
+def mentions(low: str, word: str) -> bool:
+    """Does the lower-cased text contain the word (English words only as whole words)?"""
+    if word.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", low) is not None
+    return word in low
+
+
 def abbreviates(short: str, title: str) -> bool:
     """Is `short` an abbreviation of a phrase of the title (自贸区 of 自由贸易试验区): its characters in order,
     starting with the phrase's first, within a short span?"""
@@ -98,6 +124,7 @@ class Library:
             }
             ws |= {w[:-1] for w in ws if w.endswith(("省", "市", "区", "县")) and len(w) >= 3}
             ws |= set(lexicon.home_names_of(n.doc_id))  # its place's names from its vocabulary (xi'an …)
+            ws |= english_names(n.office, lexicon.data_dir)
             words[n.doc_id] = ws
         # Shared means shared with another family (a notice and its attachments count as one).
         family = {n.doc_id: n.parent or n.doc_id for n in notices}
@@ -140,7 +167,7 @@ class Library:
         low = text.lower()
         asked = [w for w in self.lexicon.content_words(text) if len(w) >= 3]
         scores = {
-            n.doc_id: sum(w in low for w in self.title_words[n.doc_id])
+            n.doc_id: sum(mentions(low, w) for w in self.title_words[n.doc_id])
             + sum(abbreviates(w, n.title) for w in asked if w not in n.title)
             for n in candidates
         }

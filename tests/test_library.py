@@ -180,6 +180,8 @@ def test_a_document_question_naming_a_number_is_answered_for_that_notice(lib, nu
         ("国务院自贸区的措施里关于商标受理窗口怎么说？", GUOFA, "支持在自贸试验区设置商标受理窗口"),
         ("西安工业的文件有效期到什么时候？", XIAN, "有效期至2026年12月31日"),
         ("西安的工业措施对工业用地有什么要求？", XIAN, "工业用地"),
+        ("When did the Anhui provincial government general office issue this notice?", ANHUI, "2021"),
+        ("What is the document number of the State Council notice?", GUOFA, "国发〔2018〕38号"),
     ],
 )
 def test_a_notice_is_named_by_its_title_words_issuer_or_region(lib, question, doc, says):
