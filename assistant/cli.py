@@ -38,8 +38,10 @@ def _assistant(settings: Settings, rebuild: bool = False):
 
 
 def _print_json(obj: dict) -> None:
-    sys.stdout.write(contract.dumps(obj) + "\n")
+    """One JSON line on stdout, always UTF-8 (whatever the locale says)."""
     sys.stdout.flush()
+    sys.stdout.buffer.write((contract.dumps(obj) + "\n").encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 @click.group()
@@ -63,10 +65,14 @@ def ask(question: str | None, as_json: bool, jsonl: bool, today: str | None, doc
     if jsonl:
         a = _assistant(settings)
         a.warm_up()  # load the embedder now, so the first line's latency_ms is an answer's, not a start-up's
-        for line in sys.stdin:
-            if not line.strip():
+        for raw in sys.stdin.buffer:  # bytes: a line that is not UTF-8 gets its own error, the batch goes on
+            try:
+                line = contract.decode_line(raw)
+            except InvalidQuestion as exc:
+                _print_json(contract.error_json(exc, None))
                 continue
-            _print_json(_jsonl_line(a, line))
+            if line.strip():
+                _print_json(_jsonl_line(a, line))
         return
     if question is None:
         _interactive(_assistant(settings))

@@ -74,12 +74,29 @@ def parse_request(obj: object) -> AskRequest:
     return AskRequest(question=obj.get("question"), history=obj.get("history") or [], doc=doc or None, id=obj.get("id"))
 
 
-def parse_line(line: str) -> AskRequest:
-    """One `ask --jsonl` input line → AskRequest (InvalidQuestion with code "bad_json" if it is not JSON)."""
+def decode_line(raw: bytes) -> str:
+    """One input line as text: UTF-8 (a byte-order mark at its start is dropped), else InvalidQuestion."""
     try:
-        obj = json.loads(line)
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InvalidQuestion(f"not valid UTF-8 (byte {exc.start + 1})", "bad_encoding") from None
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_line(line: str) -> AskRequest:
+    """One `ask --jsonl` input line → AskRequest. Anything that is not strict JSON — NaN/Infinity, a number
+    beyond Python's digit limit, nesting too deep to parse — is an InvalidQuestion with code "bad_json"."""
+    try:
+        obj = json.loads(line.removeprefix("\ufeff"), parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InvalidQuestion(f"not valid JSON: {exc.msg} (column {exc.colno})", "bad_json") from None
+    except RecursionError:
+        raise InvalidQuestion("not valid JSON here: nested too deeply", "bad_json") from None
+    except ValueError as exc:  # NaN / Infinity, or an integer of thousands of digits
+        raise InvalidQuestion(f"not valid JSON here: {str(exc).splitlines()[0][:120]}", "bad_json") from None
     return parse_request(obj)
 
 
@@ -113,5 +130,11 @@ def error_json(exc: BaseException, id_: Any = None, with_id: bool = True) -> dic
 
 
 def dumps(obj: dict) -> str:
-    """One line of JSON text (UTF-8 characters kept, no newline)."""
-    return json.dumps(obj, ensure_ascii=False)
+    """One line of strict JSON that is valid UTF-8 (no newline). Chinese stays readable; a lone surrogate
+    (from an escaped "\\ud800" in the input) is written escaped, so the line still encodes."""
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, ensure_ascii=True, allow_nan=False)
+    return text
