@@ -17,6 +17,8 @@ from assistant.store import Store
 
 from .helpers import REAL_NOTICES, SEED
 
+pytestmark = pytest.mark.slow  # builds a dozen indexes: part of `make test`, not of the fast loop
+
 
 def made_up(number: str, topic: str, clauses: list[str], closing: str = "本措施自印发之日起施行。") -> str:
     """A small notice in the seed's layout."""
