@@ -103,7 +103,8 @@ class Assistant:
         self, question: object, history: object, doc: str | None
     ) -> tuple[Query, Answer, dict[str, float], float]:
         question = check_question(question, self.settings.limits.question_chars)
-        turns = check_history(history)
+        lim = self.settings.limits
+        turns = check_history(history, lim.history_turn_chars, lim.history_chars)[-lim.history_turns :]
         if doc is not None:
             found = self.router.library.resolve(doc)
             if found is None:

@@ -46,8 +46,8 @@ def check_question(question: object, limit: int) -> str:
     return question
 
 
-def check_history(history: object) -> list[dict]:
-    """The conversation so far as [{role, content}], or InvalidQuestion naming the bad turn."""
+def check_history(history: object, turn_chars: int | None = None, total_chars: int | None = None) -> list[dict]:
+    """The conversation so far as [{role, content}], or InvalidQuestion naming the bad or over-long turn."""
     if history is None:
         return []
     if not isinstance(history, list):
@@ -59,7 +59,22 @@ def check_history(history: object) -> list[dict]:
                 f'对话历史第{i + 1}项格式不对 / history[{i}] must be {{"role": "user"|"assistant", "content": str}}',
                 "history",
             )
+        if turn_chars is not None and len(turn["content"]) > turn_chars:
+            raise InvalidQuestion(
+                f"对话历史第{i + 1}项太长（{len(turn['content'])}字，上限{turn_chars}字） / history[{i}] is "
+                f"{len(turn['content'])} characters long; the limit is {turn_chars}",
+                "history_too_long",
+                turn_chars,
+            )
         out.append({"role": turn["role"], "content": turn["content"]})
+    total = sum(len(t["content"]) for t in out)
+    if total_chars is not None and total > total_chars:
+        raise InvalidQuestion(
+            f"对话历史太长（共{total}字，上限{total_chars}字），请开始新对话 / the history is {total} characters "
+            f"long in all; the limit is {total_chars}: start a new conversation",
+            "history_too_long",
+            total_chars,
+        )
     return out
 
 

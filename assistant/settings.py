@@ -59,6 +59,9 @@ class ScopeSettings(_Group):
 
 class LimitSettings(_Group):
     question_chars: int = Field(500, ge=1, description="longest question accepted (characters)")
+    history_turn_chars: int = Field(20_000, ge=1, description="longest history turn accepted (characters)")
+    history_chars: int = Field(100_000, ge=1, description="longest history accepted in all (characters)")
+    history_turns: int = Field(8, ge=1, description="most recent history turns a question is read with")
     reverse_list: int = Field(30, ge=1, description="measures listed for one unit before 'and N more'")
 
 

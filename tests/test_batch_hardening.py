@@ -70,3 +70,27 @@ def test_a_byte_order_mark_at_the_start_is_accepted(env):
 def test_a_non_string_question_says_so(env):
     row = json.loads(run(env, [BAD_LINES["non-string question"][0]])[0])
     assert "must be a string" in row["error"] and "empty" not in row["error"]
+
+
+def test_an_over_long_history_is_refused_with_a_clear_error_and_the_batch_goes_on(env):
+    huge_turn = json.dumps(
+        {"id": "turn", "question": "这条找哪个部门？", "history": [{"role": "user", "content": "用地" * 600_000}]}
+    ).encode()
+    many = json.dumps(
+        {"id": "total", "question": "这条找哪个部门？", "history": [{"role": "user", "content": "用地" * 9_000}] * 20}
+    ).encode()
+    rows = [strict(x) for x in run(env, [huge_turn, many, GOOD.encode()])]
+    assert [r.get("code") for r in rows[:2]] == ["history_too_long", "history_too_long"]
+    assert "history[0]" in rows[0]["error"] and "new conversation" in rows[1]["error"]
+    assert rows[2]["citations"][0]["clause"] == 9
+
+
+def test_only_the_recent_turns_are_used(assistant):
+    first = assistant.ask("园区招商方面有什么措施？")
+    old = [
+        {"role": "user", "content": "第一条讲什么？"},
+        {"role": "assistant", "content": "【第一条 强化工业用地保障】"},
+    ] * 10
+    recent = [{"role": "user", "content": "园区招商方面有什么措施？"}, {"role": "assistant", "content": first.text}]
+    a = assistant.ask("这条找哪个部门？", old + recent)
+    assert a.citations[0].clause == 4 and "市投资局" in a.text
