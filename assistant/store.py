@@ -11,10 +11,12 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -190,7 +192,46 @@ class Store:
     def open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False) -> IndexChange:
         """Open the collection: build it when missing, of another schema or embedder, or asked to; else
         re-index only the notices that were added, changed or removed (by a hash of each notice's
-        documents). Returns what changed."""
+        documents). Returns what changed. A damaged local store (garbage pages in chroma.sqlite3 …) is
+        moved aside with one log line and built again."""
+        try:
+            change = self._open(notices, corpus_sha256, rebuild)
+            self._check()
+            return change
+        except Exception as exc:
+            if self.settings.chroma.host:
+                raise  # a server's store is the server's to repair
+            aside = self._move_aside(exc)
+            log.warning(
+                "the index at %s is damaged (%s: %s); moved it to %s and building it again",
+                self.settings.index_dir / "chroma",
+                type(exc).__name__,
+                str(exc).splitlines()[0][:120],
+                aside,
+            )
+            change = self._open(notices, corpus_sha256, rebuild=True)
+            self._check()
+            return change
+
+    def _check(self) -> None:
+        """Touch what answering needs, so that damage shows now and not on the first question."""
+        assert self.collection is not None
+        if self.collection.count() > 0:
+            self.collection.peek(1)
+
+    def _move_aside(self, exc: Exception) -> Path:
+        from chromadb.api.client import SharedSystemClient
+
+        self._client = None
+        self.collection = None
+        SharedSystemClient.clear_system_cache()  # chromadb keeps one client per path
+        src = self.settings.index_dir / "chroma"
+        dst = self.settings.index_dir / f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+        if src.exists():
+            os.replace(src, dst)
+        return dst
+
+    def _open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False) -> IndexChange:
         want = self.manifest(corpus_sha256)
         docs_want = {n.doc_id: notice_hash(n) for n in notices}
         with self._lock():

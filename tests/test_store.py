@@ -84,3 +84,47 @@ def test_sentence_transformers_backend_changes_the_embedder_and_rebuilds(tmp_pat
     assert len(a.embeddings.embed_query("industrial land")) == 384
     assert a.ask("第五条说了什么？").citations[0].clause == 5
     assert a.ask("市发改委负责哪些措施？").citations[0].clause == 4
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zeroed"])
+def test_a_damaged_off_topic_cache_is_recomputed_and_the_gate_still_refuses(tmp_path, damage, caplog):
+    import numpy as np
+
+    from assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    s = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    Assistant(s)
+    (cache,) = (s.index_dir / "cache").glob("out-of-scope-*.npy")
+    if damage == "truncated":
+        cache.write_bytes(cache.read_bytes()[:200])
+    else:
+        np.save(cache, np.zeros_like(np.load(cache)))
+    a = Assistant(s)
+    assert "damaged" in caplog.text or "unreadable" in caplog.text
+    assert a.ask("今天股市怎么样？").refused and a.ask("签证怎么办理？").refused
+    assert not a.ask("园区招商方面有什么措施？").refused
+    assert np.allclose(np.linalg.norm(np.load(cache), axis=1), 1.0, atol=0.05)  # the cache is whole again
+
+
+def test_garbage_pages_in_the_chroma_store_are_moved_aside_and_rebuilt(tmp_path, caplog):
+    from assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    s = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    Assistant(s)
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # another process would not share this one's client
+    db = s.index_dir / "chroma" / "chroma.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[4096:] = b"\xde\xad\xbe\xef" * ((len(data) - 4096) // 4) + b"\x00" * ((len(data) - 4096) % 4)
+    db.write_bytes(bytes(data))
+    a = Assistant(s)
+    assert "damaged" in caplog.text and list(s.index_dir.glob("chroma.damaged-*"))
+    answer = a.ask("园区招商方面有什么措施？")
+    assert answer.citations[0].clause == 4

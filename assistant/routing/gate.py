@@ -9,6 +9,8 @@ in-scope questions (low similarity to everything) answerable.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,8 @@ import numpy as np
 from ..records import Query, Verdict
 from ..settings import ScopeSettings
 from .router import Router
+
+log = logging.getLogger(__name__)
 
 
 class ScopeGate:
@@ -37,12 +41,21 @@ class ScopeGate:
         key = hashlib.sha256(("\n".join(examples) + getattr(embeddings, "model_id", "")).encode()).hexdigest()[:16]
         cached = cache_dir / f"out-of-scope-{key}.npy" if cache_dir else None
         if cached and cached.exists():
-            return np.load(cached)
+            try:
+                vectors = np.load(cached, allow_pickle=False)
+                norms = np.linalg.norm(vectors, axis=1) if vectors.ndim == 2 else np.zeros(0)
+                if len(norms) == len(examples) and np.all(np.abs(norms - 1.0) < 0.05):  # unit vectors, one each
+                    return vectors
+                log.warning("the off-topic vector cache %s is damaged (zeroed or truncated); recomputing it", cached)
+            except (OSError, ValueError) as exc:
+                log.warning("the off-topic vector cache %s is unreadable (%s); recomputing it", cached, exc)
         vectors = np.asarray(embeddings.embed_documents(examples), dtype="float32")
         if cached:
             try:
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                np.save(cached, vectors)
+                tmp = cached.with_name(f"{cached.stem}.{os.getpid()}.tmp.npy")
+                np.save(tmp, vectors)
+                os.replace(tmp, cached)  # never a half-written cache
             except OSError:
                 pass
         return vectors
