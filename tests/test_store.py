@@ -86,6 +86,7 @@ def test_sentence_transformers_backend_changes_the_embedder_and_rebuilds(tmp_pat
     assert a.ask("市发改委负责哪些措施？").citations[0].clause == 4
 
 
+@pytest.mark.slow  # builds the index twice
 @pytest.mark.parametrize("damage", ["truncated", "zeroed"])
 def test_a_damaged_off_topic_cache_is_recomputed_and_the_gate_still_refuses(tmp_path, damage, caplog):
     import numpy as np
@@ -109,6 +110,7 @@ def test_a_damaged_off_topic_cache_is_recomputed_and_the_gate_still_refuses(tmp_
     assert np.allclose(np.linalg.norm(np.load(cache), axis=1), 1.0, atol=0.05)  # the cache is whole again
 
 
+@pytest.mark.slow  # builds the index twice
 def test_garbage_pages_in_the_chroma_store_are_moved_aside_and_rebuilt(tmp_path, caplog):
     from assistant import Assistant
 
