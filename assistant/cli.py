@@ -128,8 +128,22 @@ def _interactive(a) -> None:
 
 @main.command()
 @click.option("--rebuild", is_flag=True, help="rebuild even if the manifest says the index is fresh")
-def index(rebuild: bool) -> None:
-    """Build the Chroma index (idempotent: skipped when corpus and embedder are unchanged)."""
+@click.option("--check", is_flag=True, help="only read the corpus and report its problems; build nothing")
+def index(rebuild: bool, check: bool) -> None:
+    """Build the Chroma index (idempotent: only notices added, changed or removed are re-indexed)."""
+    if check:
+        from .corpus import inspect_corpus
+
+        settings = _settings(None)
+        try:
+            notices, problems = inspect_corpus(settings.corpus_dir)
+        except CorpusError as exc:
+            raise click.ClickException(str(exc)) from None
+        for p in problems:
+            click.echo(f"warning: {p}")
+        n = sum(len(x.clauses) for x in notices)
+        click.echo(f"corpus {settings.corpus_dir}: {len(notices)} notice(s), {n} measures, {len(problems)} warning(s)")
+        return
     t0 = time.perf_counter()
     a = _assistant(_settings(None), rebuild=rebuild)
     n = sum(len(x.clauses) for x in a.notices)

@@ -448,14 +448,22 @@ def test_load_notices_skips_folders_and_unsupported_files(tmp_path):
     assert_same_notice(notices[0])
 
 
+def numbered(text: str, k: int) -> str:
+    """The same notice under another 文号 (a corpus keeps one copy of each 文号)."""
+    return text.replace(DOC_NUMBER, DOC_NUMBER.replace("7号", f"{7 + k}号"))
+
+
 def test_load_notices_reads_every_format_sorted_by_file_name(tmp_path):
-    (tmp_path / "c-notice.txt").write_bytes(notice_text("\r\n").encode("gb18030"))
-    make_docx(tmp_path / "a-notice.docx", notice_lines())
-    (tmp_path / "b-notice.html").write_text(gov_page(MENU, ["网站地图"]), encoding="utf-8")
+    (tmp_path / "c-notice.txt").write_bytes(numbered(notice_text("\r\n"), 2).encode("gb18030"))
+    make_docx(tmp_path / "a-notice.docx", [numbered(line, 0) for line in notice_lines()])
+    (tmp_path / "b-notice.html").write_text(numbered(gov_page(MENU, ["网站地图"]), 1), encoding="utf-8")
     notices = load_notices(tmp_path)
     assert [n.doc_id for n in notices] == ["a-notice", "b-notice", "c-notice"]
-    for n in notices:
-        assert_same_notice(n)
+    ref = original()
+    for k, n in enumerate(notices):
+        assert n.doc_number == numbered(DOC_NUMBER, k)
+        assert n.title == ref.title and n.issued == ref.issued and n.valid_until == ref.valid_until
+        assert [(c.number, c.text, c.units) for c in n.clauses] == [(c.number, c.text, c.units) for c in ref.clauses]
 
 
 @pytest.mark.parametrize("content", ["empty", "only unsupported files", "only folders"])
@@ -488,7 +496,7 @@ def test_a_file_without_measures_is_a_no_measures_error_naming_it(tmp_path):
 
 def test_two_files_with_the_same_stem_do_not_share_a_doc_id(tmp_path):
     (tmp_path / "notice.txt").write_text(notice_text(), encoding="utf-8")
-    make_docx(tmp_path / "notice.docx", notice_lines())
+    make_docx(tmp_path / "notice.docx", [numbered(line, 1) for line in notice_lines()])
     try:
         notices = load_notices(tmp_path)
     except CorpusError as exc:  # refusing the clash, naming both files, is as good as distinct doc_ids
@@ -497,5 +505,31 @@ def test_two_files_with_the_same_stem_do_not_share_a_doc_id(tmp_path):
     ids = [n.doc_id for n in notices]
     assert len(ids) == 2 and len(set(ids)) == 2, ids
     assert "notice" in ids
+    ref = original()
     for n in notices:
-        assert_same_notice(n)
+        assert [(c.number, c.text) for c in n.clauses] == [(c.number, c.text) for c in ref.clauses]
+
+
+def test_index_check_reports_corpus_problems_without_building(tmp_path):
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(notice_text(), encoding="utf-8")
+    (corpus / "b.txt").write_text(notice_text(), encoding="utf-8")  # the same 文号 again
+    lines = notice_lines()[:-2] + ["三、优化人才服务。对企业引进的高层次人才，给予每月2000元的生活补贴，并"]
+    other = "\n".join(lines).replace(DOC_NUMBER, DOC_NUMBER.replace("7号", "8号"))
+    (corpus / "c.txt").write_text(other, encoding="utf-8")  # its last measure stops mid-sentence
+    index_dir = tmp_path / "index"
+    out = CliRunner().invoke(
+        main, ["index", "--check"], env={"POLICY_CORPUS_DIR": str(corpus), "POLICY_INDEX_DIR": str(index_dir)}
+    )
+    assert out.exit_code == 0, out.output
+    assert f"b.txt has the same 文号 {DOC_NUMBER} as a.txt; only a.txt is used" in out.output
+    assert "c.txt" in out.output and "looks truncated" in out.output
+    assert "2 notice(s)" in out.output and "2 warning(s)" in out.output
+    assert not index_dir.exists()  # nothing built
+    notices = load_notices(corpus)
+    assert [n.doc_id for n in notices] == ["a", "c"]

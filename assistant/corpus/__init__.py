@@ -14,7 +14,17 @@ from .structure import fix_brackets, level_of
 
 log = logging.getLogger(__name__)
 
-__all__ = ["clause_spans", "corpus_files", "corpus_hash", "fix_brackets", "load_notices", "parse_file", "parse_notice"]
+__all__ = [
+    "clause_spans",
+    "corpus_files",
+    "corpus_hash",
+    "fix_brackets",
+    "inspect_corpus",
+    "load_notices",
+    "looks_truncated",
+    "parse_file",
+    "parse_notice",
+]
 
 
 def parse_notice(raw: str, doc_id: str = "notice") -> Notice:
@@ -35,23 +45,59 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 def load_notices(corpus_dir: Path) -> list[Notice]:
-    """Parse every notice file in the corpus folder, sorted by file name."""
+    """Parse every notice file in the corpus folder, sorted by file name; warnings are logged."""
+    notices, problems = inspect_corpus(corpus_dir)
+    for p in problems:
+        log.warning("%s", p)
+    return notices
+
+
+def inspect_corpus(corpus_dir: Path) -> tuple[list[Notice], list[str]]:
+    """(the notices, warnings naming the files): shared names, a 文号 given twice (the first file is
+    kept), notices that look truncated. A file that cannot be read or holds no measures is a CorpusError."""
     files = corpus_files(corpus_dir)
     if not files:
         raise CorpusError(f"no notices ({', '.join('*' + s for s in SUFFIXES)}) in {corpus_dir}", "empty_corpus")
     notices: list[Notice] = []
+    problems: list[str] = []
     stems: dict[str, str] = {}
+    numbers: dict[str, str] = {}  # 文号 → the file that brought it
     for f in files:
         doc_id = f.stem
         if doc_id in stems:  # notice.txt and notice.docx: the later one is told apart by its suffix
             doc_id = f"{f.stem}-{f.suffix.lstrip('.').lower()}"
-            log.warning("%s and %s share a name; %s is indexed as %s", stems[f.stem], f.name, f.name, doc_id)
+            problems.append(f"{stems[f.stem]} and {f.name} share a name; {f.name} is indexed as {doc_id}")
         stems.setdefault(f.stem, f.name)
         try:
-            notices += parse_file(read(f), doc_id=doc_id)
+            parsed = parse_file(read(f), doc_id=doc_id)
         except ValueError as exc:
             raise CorpusError(f"{f.name}: {exc}", "no_measures") from exc
-    return notices
+        main = parsed[0]
+        if main.doc_number and main.doc_number in numbers:
+            problems.append(
+                f"{f.name} has the same 文号 {main.doc_number} as {numbers[main.doc_number]}; "
+                f"only {numbers[main.doc_number]} is used"
+            )
+            continue
+        if main.doc_number:
+            numbers[main.doc_number] = f.name
+        for n in parsed:
+            if why := looks_truncated(n):
+                problems.append(f"{f.name}: {n.doc_id} looks truncated ({why}); indexed as it is")
+        notices += parsed
+    return notices, problems
+
+
+def looks_truncated(n: Notice) -> str:
+    """Why a notice looks cut short ("" if it does not): its last measure stops mid-sentence, or a bracket
+    is left open."""
+    last = n.clauses[-1].text.rstrip() if n.clauses else ""
+    if last and last[-1] not in "。！？；）)」”":
+        return f"its last measure ends “…{last[-12:]}”"
+    for c in n.clauses:
+        if c.text.count("（") + c.text.count("(") > c.text.count("）") + c.text.count(")"):
+            return f"an unclosed bracket in measure {c.number}"
+    return ""
 
 
 def corpus_hash(corpus_dir: Path) -> str:
