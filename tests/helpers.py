@@ -10,6 +10,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "xian-industrial-measures-2023.txt"
 REAL_NOTICES = ROOT.parent / "shared" / "real-notices"
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+CHROMIUM = "/usr/bin/chromium"  # Debian's (make browser); never a downloaded browser
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 OUTPUT = ROOT / "test-output"  # screenshots and other artefacts a person looks at (git-ignored)
 
 

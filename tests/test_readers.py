@@ -13,6 +13,8 @@ from assistant.corpus import corpus_files, load_notices, parse_file, read
 from assistant.corpus.readers import CELL_GAP
 from assistant.errors import CorpusError
 
+from .helpers import BROWSER_ARGS, CHROMIUM
+
 # --- a small, made-up notice ---------------------------------------------------------------------
 DOC_NUMBER = "某市政办发〔2024〕7号"
 NOTICE_TITLE = "某市人民政府办公室关于印发某市支持某产业发展若干措施的通知"
@@ -380,16 +382,6 @@ def test_damaged_pdf_is_an_unreadable_error_naming_the_file(tmp_path):
     with pytest.raises(CorpusError) as exc:
         read(path)
     assert "truncated.pdf" in str(exc.value)
-
-
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

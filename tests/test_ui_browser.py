@@ -20,17 +20,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .helpers import OUTPUT, ROOT, VENV_BIN, free_port
+from .helpers import BROWSER_ARGS, CHROMIUM, OUTPUT, ROOT, VENV_BIN, free_port
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = OUTPUT / "screenshots"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 WEB = (sys.executable, "-m", "assistant.web")
 
 pytestmark = [

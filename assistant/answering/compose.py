@@ -313,8 +313,7 @@ class Composer:
         cites = []
         for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
             bracket = self.bracket(c, unit)
-            if len(self.notices) > 1 and (i == 1 or matches[i - 2][0] is not n):
-                lines.append(self._source(n) + "：")  # grouped by notice
+            lines += self._notice_heading(matches, i)
             lines.append(f"{i}. {self.cite(n, c)}{bracket}")
             excerpt = self.unit_excerpt(c, unit)
             if excerpt:
@@ -329,19 +328,26 @@ class Composer:
             )
         return self._finish(q, list(dict.fromkeys(n for n, _ in matches)), today, lines, cites)
 
+    def _notice_heading(self, matches: list[tuple[Notice, Clause]], i: int) -> list[str]:
+        """In a list spanning several notices, the notice's name before its first listed measure (i: 1-based)."""
+        n = matches[i - 1][0]
+        if len(self.notices) > 1 and (i == 1 or matches[i - 2][0] is not n):
+            return [self._source(n) + "："]
+        return []
+
     @staticmethod
     def unit_excerpt(c: Clause, unit: str) -> list[str]:
         """What a listed measure asks of the unit, when its title does not say it: the opening sentence of
         each paragraph whose units name the unit (a measure of several paragraphs), else the measure's
         opening sentence when its title is cut from a longer one. [] when the title says enough."""
-        paragraphs = c.text.split("\n")
-        if sum("（" in p and ("单位" in p or "负责" in p or "部门" in p) for p in paragraphs) > 1:
-            out = []
-            for p in paragraphs:
-                if unit in p and c.units_quote and any(part in p and unit in part for part in c.units_quote.split(GAP)):
-                    first = p.partition("。")[0] + "。" if "。" in p else p
-                    out.append(first)
-            return out
+        brackets = c.units_quote.split(GAP) if c.units_quote else []
+        if len(brackets) > 1:  # one bracket per paragraph: quote the paragraphs whose bracket names the unit
+            naming = [b for b in brackets if unit in b]
+            return [
+                p.partition("。")[0] + "。" if "。" in p else p
+                for p in c.text.split("\n")
+                if any(b in p for b in naming)
+            ]
         if c.text.startswith(c.title + "\n"):
             return []  # its heading says what it is about
         first = c.text.partition("。")[0]
@@ -358,8 +364,7 @@ class Composer:
         ]
         cites = []
         for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
-            if len(self.notices) > 1 and (i == 1 or matches[i - 2][0] is not n):
-                lines.append(self._source(n) + "：")
+            lines += self._notice_heading(matches, i)
             said = [s for s in (c.title + "。", *c.sentences) if term in s][:3] or [c.title + "。"]
             said = [s for s in said if s in c.text] or [c.title]
             lines += [f"{i}. {self.cite(n, c)}", quote_block(said)]
