@@ -1,9 +1,10 @@
-"""The web UI (kept as a top-level entry point): ``python ui.py [--host …] [--port …] [--today YYYY-MM-DD]``.
+"""The web UI and the API (kept as a top-level entry point): ``python ui.py [--host …] [--port …] [--today …]``,
+the same as ``policy-assistant serve``. The app lives in the package: assistant/api (HTTP) and assistant/web
+(the Gradio page mounted at /)."""
 
-The app itself lives in the package: assistant/web/ (also ``python -m assistant.web`` and
-``policy-assistant serve``)."""
+import sys
 
-from assistant.web import main
+from assistant.cli import main
 
 if __name__ == "__main__":
-    main()
+    main(["serve", *sys.argv[1:]], prog_name="ui.py")

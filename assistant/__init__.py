@@ -10,8 +10,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .assistant import Assistant
 from .corpus import clause_spans, load_notices, parse_notice
-from .errors import CorpusError, InvalidQuestion, PolicyError, SettingsError
+from .errors import CorpusError, InvalidQuestion, NotReady, PolicyError, SettingsError
 from .records import Answer, Citation, Clause, Hit, Kind, Notice, Query
+from .service import Service
 from .settings import Settings
 from .textnorm import cn_date, cn_to_int, half_width, int_to_cn, is_chinese
 
@@ -29,9 +30,11 @@ __all__ = [
     "Hit",
     "InvalidQuestion",
     "Kind",
+    "NotReady",
     "Notice",
     "PolicyError",
     "Query",
+    "Service",
     "Settings",
     "SettingsError",
     "__version__",

@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterator
 from datetime import date
 
+from langchain_core.embeddings import Embeddings
+
 from .answering import Answering, CitationVerifier, Composer, Quoter
 from .answering.llm import make_generator
 from .contract import check_history, check_question
@@ -26,7 +28,15 @@ log = logging.getLogger(__name__)
 class Assistant:
     """Parses the corpus, opens (or builds) the index, and answers questions with cited clauses."""
 
-    def __init__(self, settings: Settings | None = None, rebuild: bool = False):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        rebuild: bool = False,
+        build: bool = True,
+        embeddings: Embeddings | None = None,
+    ):
+        """build=False opens the index version being served without building one (see Store.open);
+        `embeddings` reuses an embedder already loaded (a process reloading after a reindex)."""
         self.settings = s = settings or Settings.from_env()
         t0 = time.perf_counter()
         self.notices: list[Notice] = load_notices(s.corpus_dir)
@@ -40,9 +50,9 @@ class Assistant:
         )
         self.verify = CitationVerifier(self.notices)
         model_id = embedder_id(s.embeddings)
-        self.embeddings = make_embeddings(s.embeddings, cache_dir=s.index_dir / "cache")
+        self.embeddings = embeddings or make_embeddings(s.embeddings, cache_dir=s.index_dir / "cache")
         self.store = Store(s, self.embeddings, model_id)
-        self.index_change = self.store.open(self.notices, corpus_hash(s.corpus_dir), rebuild=rebuild)
+        self.index_change = self.store.open(self.notices, corpus_hash(s.corpus_dir), rebuild=rebuild, build=build)
         self.built = self.index_change.any  # this process wrote the index (built it or re-indexed notices)
         self.retriever = HybridRetriever(
             index=ClauseIndex(self.notices, self.lexicon), store=self.store, settings=s.retrieval
@@ -65,6 +75,14 @@ class Assistant:
 
     def notice(self, doc_id: str) -> Notice | None:
         return self.answering.by_id.get(doc_id)
+
+    def find_notice(self, doc: str) -> Notice | None:
+        """A notice by its doc_id or 文号 (any bracket form)."""
+        return self.router.library.resolve(doc)
+
+    def state(self, n: Notice) -> str:
+        """in_force / expiring (within 60 days of its end) / expired / repealed / no_expiry, as of today."""
+        return self.composer.state(n, self.today())
 
     def status(self, n: Notice) -> str:
         """现行有效 / 已失效 / 已废止 / 未写明有效期 as of today."""

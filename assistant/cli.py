@@ -1,4 +1,4 @@
-"""policy-assistant: a thin command line over Assistant (ask / index / eval / bench / serve)."""
+"""policy-assistant: a thin command line over Assistant (ask / index / notices / eval / bench / serve)."""
 
 from __future__ import annotations
 
@@ -382,12 +382,17 @@ def bench(
 @main.command()
 @click.option("--host", default=None, help="interface to bind (default: POLICY_HOST or 127.0.0.1)")
 @click.option("--port", type=int, default=None, help="port (default: POLICY_PORT or 7860)")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None, help="app processes (default: POLICY_SERVER_WORKERS or 1)"
+)
+@click.option("--no-ui", is_flag=True, help="serve the API only, without the web UI at /")
 @click.option("--today", help="judge validity as of this date (YYYY-MM-DD); default: today")
-def serve(host: str | None, port: int | None, today: str | None) -> None:
-    """Serve the web UI (assistant.web, Gradio) on HOST:PORT."""
-    from . import web
+def serve(host: str | None, port: int | None, workers: int | None, no_ui: bool, today: str | None) -> None:
+    """Serve the HTTP API (/v1/…, docs at /docs) and the web UI (/) on HOST:PORT."""
+    from . import api
 
-    web.launch(_settings(today), host=host, port=port)
+    settings = _settings(today)
+    api.serve(settings, host=host, port=port, workers=workers, ui=not no_ui)
 
 
 if __name__ == "__main__":

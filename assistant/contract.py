@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import InvalidQuestion, PolicyError
-from .records import Answer
+from .records import Answer, Clause, Notice
 
 ROLES = ("user", "assistant")
 
@@ -90,7 +90,7 @@ def parse_request(obj: object) -> AskRequest:
 
 
 def decode_line(raw: bytes) -> str:
-    """One input line as text: UTF-8 (a byte-order mark at its start is dropped), else InvalidQuestion."""
+    """One input line (or request body) as text: UTF-8 (a byte-order mark at its start is dropped), else InvalidQuestion."""
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -101,18 +101,22 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_line(line: str) -> AskRequest:
-    """One `ask --jsonl` input line → AskRequest. Anything that is not strict JSON — NaN/Infinity, a number
-    beyond Python's digit limit, nesting too deep to parse — is an InvalidQuestion with code "bad_json"."""
+def loads(text: str) -> object:
+    """Strict JSON → object. Anything that is not strict JSON — NaN/Infinity, a number beyond Python's
+    digit limit, nesting too deep to parse — is an InvalidQuestion with code "bad_json"."""
     try:
-        obj = json.loads(line.removeprefix("\ufeff"), parse_constant=_no_constant)
+        return json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InvalidQuestion(f"not valid JSON: {exc.msg} (column {exc.colno})", "bad_json") from None
     except RecursionError:
         raise InvalidQuestion("not valid JSON here: nested too deeply", "bad_json") from None
     except ValueError as exc:  # NaN / Infinity, or an integer of thousands of digits
         raise InvalidQuestion(f"not valid JSON here: {str(exc).splitlines()[0][:120]}", "bad_json") from None
-    return parse_request(obj)
+
+
+def parse_line(line: str) -> AskRequest:
+    """One `ask --jsonl` input line (or an HTTP request body) → AskRequest."""
+    return parse_request(loads(line))
 
 
 def citation_json(c) -> dict:
@@ -153,3 +157,61 @@ def dumps(obj: dict) -> str:
     except UnicodeEncodeError:
         text = json.dumps(obj, ensure_ascii=True, allow_nan=False)
     return text
+
+
+def _iso(d) -> str | None:
+    return d.isoformat() if d else None
+
+
+def notice_json(n: Notice, state: str, status: str, with_clauses: bool = False) -> dict:
+    """A notice's document facts (GET /v1/notices[/{doc_id}]); `state` is a code (in_force, expiring,
+    expired, repealed, no_expiry), `status` the same in words."""
+    out: dict[str, Any] = {
+        "doc_id": n.doc_id,
+        "doc_number": n.doc_number,
+        "title": n.title,
+        "notice_title": n.notice_title,
+        "office": n.office,
+        "issued": _iso(n.issued),
+        "printed": _iso(n.printed),
+        "effective_date": _iso(n.effective_date),
+        "valid_until": _iso(n.valid_until),
+        "validity": n.validity,
+        "state": state,
+        "status": status,
+        "interpreter": n.interpreter,
+        "plan_unit": n.plan_unit,
+        "supersedes": list(n.supersedes),
+        "parent": n.parent,
+        "clauses": len(n.clauses),
+    }
+    if with_clauses:
+        out.update(
+            {
+                "addressees": n.addressees,
+                "copies": n.copies,
+                "preamble": n.preamble,
+                "effective": n.effective,
+                "measures": [
+                    {"clause": c.number, "label": c.label, "title": c.title, "units": list(c.units)} for c in n.clauses
+                ],
+            }
+        )
+    return out
+
+
+def clause_json(n: Notice, c: Clause) -> dict:
+    """One measure in full (GET /v1/notices/{doc_id}/clauses/{n})."""
+    return {
+        "doc_id": n.doc_id,
+        "doc_number": n.doc_number,
+        "clause": c.number,
+        "label": c.label,
+        "title": c.title,
+        "text": c.text,
+        "sentences": list(c.sentences),
+        "units": list(c.units),
+        "lead_units": list(c.lead_units),
+        "support_units": list(c.support_units),
+        "units_text": c.units_text,
+    }

@@ -36,3 +36,9 @@ class CorpusError(PolicyError):
     """The corpus cannot be read or holds no notice (the message names the file or folder)."""
 
     code = "corpus"
+
+
+class NotReady(PolicyError):
+    """The assistant is still starting (or could not start): a server answers 503 meanwhile."""
+
+    code = "not_ready"

@@ -104,6 +104,8 @@ class HybridRetriever:
         best: dict[tuple[str, int], float] = {}
         for h in self.store.dense(vector, self.settings.dense_depth):
             key = (h.doc_id, h.clause)
+            if key not in self.index.clauses:  # an index built from a newer corpus than this process read
+                continue
             if h.similarity > best.get(key, -1.0):
                 best[key] = h.similarity
         return best

@@ -28,7 +28,14 @@ class _Group(BaseModel):
 class ChromaSettings(_Group):
     host: str | None = Field(None, description="use a `chroma run` server at this host instead of the embedded store")
     port: int = Field(8000, ge=1, le=65535, description="port of that server")
-    collection: str = Field("policy_clauses", min_length=1, description="collection name")
+    collection: str = Field(
+        "policy_clauses",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,100}$",
+        description="name of the index: its versions are collections `<name>.v…`, the one served is named by `<name>.current`",
+    )
+    keep_versions: int = Field(
+        1, ge=0, description="older index versions kept after a build (replicas still on one keep answering)"
+    )
 
 
 class RetrievalSettings(_Group):
@@ -72,6 +79,25 @@ class LLMSettings(_Group):
     timeout: float = Field(20.0, gt=0, description="seconds to wait for the model (per read while streaming)")
 
 
+class ServerSettings(_Group):
+    """The HTTP server (assistant.api): who may call it and how much."""
+
+    workers: int = Field(1, ge=1, le=64, description="app processes (`serve --workers`); each loads the index")
+    api_key: str | None = Field(None, description="when set, /v1/* wants `Authorization: Bearer <key>`")
+    ui_auth: str | None = Field(None, description="`user:password` to require a login for the web UI")
+    body_limit: int = Field(65_536, ge=1024, description="largest request body accepted (bytes)")
+    rate_limit: int = Field(
+        600, ge=0, description="requests per minute one client (IP address) may make to /v1/*; 0 = no limit"
+    )
+    cors_origins: str = Field(
+        "", description="comma-separated origins allowed to call the API from a browser; empty = none"
+    )
+    allowed_hosts: str = Field(
+        "", description="comma-separated Host names served besides localhost/127.0.0.1/::1 and the bound host"
+    )
+    poll_seconds: float = Field(2.0, ge=0, description="how often a server checks for a new index version; 0 = never")
+
+
 class Settings(_Group):
     corpus_dir: Path = Field(ROOT / "corpus", description="notices to load")
     index_dir: Path = Field(ROOT / "index", description="where the Chroma store and caches live")
@@ -91,6 +117,7 @@ class Settings(_Group):
     scope: ScopeSettings = ScopeSettings()
     limits: LimitSettings = LimitSettings()
     llm: LLMSettings = LLMSettings()
+    server: ServerSettings = ServerSettings()
 
     def clock(self) -> date:
         return self.today or date.today()

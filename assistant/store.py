@@ -2,7 +2,8 @@
 
 Clause documents carry the retrieval signal for the whole measure; sentence documents let dense
 search find the one sentence a question is about and let the answer pick what to quote.
-A manifest (corpus hash + embedder id + schema) decides when the store must be rebuilt.
+Each build is a new version beside the one being served, switched to atomically (see "versions").
+The version's metadata (corpus hash, embedder id, schema, a hash per notice) decides what must be rebuilt.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from .records import Notice
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-SCHEMA = 2  # bump when the documents stored per clause change (forces a rebuild)
+SCHEMA = 3  # bump when the documents stored per clause change (forces a rebuild); 3: versioned collections
 BATCH = 2000
 
 
@@ -147,6 +149,7 @@ class Store:
         self._ef = ChromaEmbeddingFunction(embeddings, model_id)
         self._client = None
         self.collection = None
+        self.version: str | None = None  # the name of the version collection in use
         self.build_seconds: float | None = None  # set when this process (re)built the store
         self._vector_cache: dict[str, Any] = {}
         self._count: int | None = None  # documents in the collection (fixed while it is open)
@@ -188,19 +191,82 @@ class Store:
     def manifest(self, corpus_sha256: str) -> dict:
         return {"schema": SCHEMA, "corpus_sha256": corpus_sha256, "embedder": self.model_id}
 
-    # --- open / build ------------------------------------------------------------------------
-    def open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False) -> IndexChange:
-        """Open the collection: build it when missing, of another schema or embedder, or asked to; else
-        re-index only the notices that were added, changed or removed (by a hash of each notice's
-        documents). Returns what changed. A damaged local store (garbage pages in chroma.sqlite3 …) is
-        moved aside with one log line and built again."""
+    # --- versions ------------------------------------------------------------------------------
+    # Every build writes a new collection "<name>.v<time>-<random>" beside the one being served and, once
+    # it is complete, points "<name>.current" at it (one metadata write, atomic on the Chroma side). A
+    # reader only ever opens what the pointer names, so it never sees a half-built index, and a build
+    # killed midway leaves the pointer where it was. The version before the current one is kept, so a
+    # process still answering from it keeps working until it notices the switch (Service polls).
+    @property
+    def pointer_name(self) -> str:
+        return f"{self.settings.chroma.collection}.current"
+
+    def _new_version_name(self) -> str:
+        stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime()) + f"{int(time.time() * 1000) % 1000:03d}"
+        return f"{self.settings.chroma.collection}.v{stamp}-{secrets.token_hex(3)}"
+
+    def _versions(self, client) -> list[str]:
+        """Names of every version collection, oldest first (the names sort by build time)."""
+        prefix = f"{self.settings.chroma.collection}.v"
+        return sorted(c.name for c in client.list_collections() if c.name.startswith(prefix))
+
+    def current_version(self) -> str | None:
+        """The version the pointer names now (cheap: one metadata read); None when nothing is built."""
         try:
-            change = self._open(notices, corpus_sha256, rebuild)
+            pointer = self.client().get_collection(self.pointer_name, embedding_function=self._ef)
+        except Exception:  # chromadb raises NotFoundError/ValueError depending on mode
+            return None
+        return str((pointer.metadata or {}).get("version") or "") or None
+
+    def _open_current(self, client):
+        name = self.current_version()
+        if name is None:
+            return None, None
+        try:
+            return name, client.get_collection(name, embedding_function=self._ef)
+        except Exception:
+            log.warning("the index pointer names %s, which does not exist; building a new version", name)
+            return None, None
+
+    def _switch(self, client, name: str) -> None:
+        meta = {"version": name, "switched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        try:
+            pointer = client.get_collection(self.pointer_name, embedding_function=self._ef)
+            pointer.modify(metadata=meta)
+        except Exception:
+            client.create_collection(self.pointer_name, embedding_function=self._ef, metadata=meta)
+
+    def _prune(self, client, current: str) -> None:
+        """Drop versions older than the current one, except the newest `keep_versions` of them. Versions
+        newer than the current one are left alone: another build may still be writing them."""
+        older = [v for v in self._versions(client) if v < current]
+        keep = self.settings.chroma.keep_versions
+        for name in older[: len(older) - keep] if keep else older:
+            try:
+                client.delete_collection(name)
+                log.info("dropped old index version %s", name)
+            except Exception as exc:
+                log.warning("could not drop old index version %s: %s", name, exc)
+        try:  # the single collection of schema 2 and before, which no pointer names
+            client.delete_collection(self.settings.chroma.collection)
+        except Exception:
+            pass
+
+    # --- open / build ------------------------------------------------------------------------
+    def open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False, build: bool = True) -> IndexChange:
+        """Open the index version the pointer names. With build=True (the default), first write a new
+        version when there is none, it is of another schema or embedder, rebuild is asked, or notices were
+        added, changed or removed (found by a hash of each notice's documents; unchanged notices are copied
+        over with their vectors, not embedded again). build=False only follows the pointer (a replica, or a
+        process reloading after another one rebuilt). A damaged local store (garbage pages in
+        chroma.sqlite3 …) is moved aside with one log line and built again."""
+        try:
+            change = self._open(notices, corpus_sha256, rebuild, build)
             self._check()
             return change
         except Exception as exc:
-            if self.settings.chroma.host:
-                raise  # a server's store is the server's to repair
+            if self.settings.chroma.host or not build:
+                raise  # a server's store is the server's to repair; a follower does not build
             aside = self._move_aside(exc)
             log.warning(
                 "the index at %s is damaged (%s: %s); moved it to %s and building it again",
@@ -215,7 +281,8 @@ class Store:
 
     def _check(self) -> None:
         """Touch what answering needs, so that damage shows now and not on the first question."""
-        assert self.collection is not None
+        if self.collection is None:
+            raise RuntimeError("no index has been built yet: run `policy-assistant index`")
         if self.collection.count() > 0:
             self.collection.peek(1)
 
@@ -231,57 +298,63 @@ class Store:
             os.replace(src, dst)
         return dst
 
-    def _open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False) -> IndexChange:
+    def _use(self, name: str, collection) -> None:
+        self.version, self.collection = name, collection
+        self._vector_cache.clear()
+        self._count = None
+
+    def _open(
+        self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False, build: bool = True
+    ) -> IndexChange:
         want = self.manifest(corpus_sha256)
         docs_want = {n.doc_id: notice_hash(n) for n in notices}
+        if not build:
+            client = self.client()
+            name, current = self._open_current(client)
+            if current is not None:
+                self._use(name, current)
+                have = str((current.metadata or {}).get("corpus_sha256", ""))
+                if have != corpus_sha256:
+                    log.warning("index version %s was built from another corpus than the one read here", name)
+            return IndexChange()
         with self._lock():
             client = self.client()
-            name = self.settings.chroma.collection
-            existing = None
-            if not rebuild:
-                try:
-                    existing = client.get_collection(name, embedding_function=self._ef)
-                except Exception:  # chromadb raises NotFoundError/ValueError depending on mode
-                    existing = None
-            meta = (existing.metadata or {}) if existing is not None else {}
-            same_kind = existing is not None and all(meta.get(k) == want[k] for k in ("schema", "embedder"))
-            if not same_kind or existing.count() == 0:
-                reason = "asked" if rebuild else ("missing" if existing is None else "schema or embedder changed")
+            name, current = (None, None) if rebuild else self._open_current(client)
+            meta = (current.metadata or {}) if current is not None else {}
+            same_kind = current is not None and all(meta.get(k) == want[k] for k in ("schema", "embedder"))
+            if not same_kind or current.count() == 0:
+                reason = "asked" if rebuild else ("missing" if current is None else "schema or embedder changed")
                 log.info("building the index (%s)", reason)
-                self._build(client, notices, {**want, "docs": json.dumps(docs_want)})
-                return IndexChange(built=True, added=sorted(docs_want))
-            try:
-                docs_have = json.loads(str(meta.get("docs", "{}")))
-            except json.JSONDecodeError:
-                docs_have = {}
-            change = IndexChange(
-                added=sorted(set(docs_want) - set(docs_have)),
-                removed=sorted(set(docs_have) - set(docs_want)),
-                changed=sorted(k for k in docs_want if k in docs_have and docs_have[k] != docs_want[k]),
-            )
-            self.collection = existing
-            self._count = None
-            if change.any:
-                t0 = time.perf_counter()
-                stale = change.removed + change.changed
-                if stale:
-                    existing.delete(where={"doc_id": {"$in": stale}})
-                fresh = [n for n in notices if n.doc_id in set(change.added + change.changed)]
-                self._add(existing, fresh)
-                existing.modify(metadata={**want, "docs": json.dumps(docs_want)})  # the space is fixed at creation
-                self._vector_cache.clear()
-                self.build_seconds = time.perf_counter() - t0
-                self._write_manifest({**want, "docs": ""}, existing.count(), len(notices))
+                change, carry = IndexChange(built=True, added=sorted(docs_want)), None
+            else:
+                try:
+                    docs_have = json.loads(str(meta.get("docs", "{}")))
+                except json.JSONDecodeError:
+                    docs_have = {}
+                change = IndexChange(
+                    added=sorted(set(docs_want) - set(docs_have)),
+                    removed=sorted(set(docs_have) - set(docs_want)),
+                    changed=sorted(k for k in docs_want if k in docs_have and docs_have[k] != docs_want[k]),
+                )
+                carry = current
+                if not change.any:
+                    self._use(name, current)
+                    return change
+            self._build(client, notices, {**want, "docs": json.dumps(docs_want)}, carry, change)
+            if not change.built:
                 log.info("index updated: %s", change.describe())
             return change
 
-    def _add(self, collection, notices: list[Notice]) -> int:
+    def _add(self, collection, notices: list[Notice], carry=None) -> int:
+        """Add the notices' documents; the vectors of texts already in `carry` (the previous version) are
+        copied from it, the rest embedded."""
         ids, docs, metas = _documents(notices)
         # Embed each distinct text once (notices repeat sentences; a clause of one sentence repeats it).
         unique = list(dict.fromkeys(docs))
-        vectors_by_text: dict[str, list[float]] = {}
-        for i in range(0, len(unique), BATCH):
-            chunk = unique[i : i + BATCH]
+        vectors_by_text: dict[str, Any] = self._carried_vectors(carry, set(unique)) if carry is not None else {}
+        todo = [d for d in unique if d not in vectors_by_text]
+        for i in range(0, len(todo), BATCH):
+            chunk = todo[i : i + BATCH]
             vectors_by_text.update(zip(chunk, self.embeddings.embed_documents(chunk), strict=True))
         for i in range(0, len(ids), BATCH):
             collection.add(
@@ -292,22 +365,35 @@ class Store:
             )
         return len(ids)
 
-    def _build(self, client, notices: list[Notice], manifest: dict) -> None:
+    @staticmethod
+    def _carried_vectors(collection, wanted: set[str]) -> dict[str, Any]:
+        """Vectors of the wanted texts stored in a collection (same embedder), read page by page."""
+        out: dict[str, Any] = {}
+        total = collection.count()
+        for offset in range(0, total, BATCH):
+            page = collection.get(include=["documents", "embeddings"], limit=BATCH, offset=offset)
+            for doc, vec in zip(page["documents"], page["embeddings"], strict=True):
+                if doc in wanted:
+                    out[doc] = vec
+        return out
+
+    def _build(
+        self, client, notices: list[Notice], manifest: dict, carry=None, change: IndexChange | None = None
+    ) -> None:
+        """Write a complete new version, then point the pointer at it and prune old versions."""
         t0 = time.perf_counter()
-        name = self.settings.chroma.collection
-        try:
-            client.delete_collection(name)
-        except Exception:
-            pass
+        name = self._new_version_name()
         collection = client.create_collection(
             name, embedding_function=self._ef, metadata={**manifest, "hnsw:space": "cosine"}
         )
-        n_docs = self._add(collection, notices)
-        self.collection = collection
-        self._vector_cache.clear()
-        self._count = None
+        n_docs = self._add(collection, notices, carry)
+        if collection.count() != n_docs:
+            raise RuntimeError(f"index version {name} holds {collection.count()} documents, expected {n_docs}")
+        self._switch(client, name)
+        self._use(name, collection)
         self.build_seconds = time.perf_counter() - t0
         self._write_manifest(manifest, n_docs, len(notices))
+        self._prune(client, name)
 
     def _write_manifest(self, manifest: dict, documents: int, notices: int) -> None:
         """index/manifest.json: what the local store holds (for people; the collection metadata decides)."""
@@ -316,6 +402,7 @@ class Store:
         info = {
             **{k: v for k, v in manifest.items() if k != "docs"},
             "collection": self.settings.chroma.collection,
+            "version": self.version,
             "documents": documents,
             "notices": notices,
             "build_seconds": round(self.build_seconds or 0.0, 3),

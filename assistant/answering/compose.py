@@ -83,6 +83,16 @@ class Composer:
         """A notice of the corpus that repeals this one (its 文号 in the other's supersedes)."""
         return next((o for o in self.notices if n.doc_number and n.doc_number in o.supersedes), None)
 
+    def state(self, n: Notice, today: date, expiring_days: int = 60) -> str:
+        """The validity state as a code: repealed / expired / expiring / in_force / no_expiry."""
+        if self.superseded_by(n):
+            return "repealed"
+        if not n.valid_until:
+            return "no_expiry"
+        if today > n.valid_until:
+            return "expired"
+        return "expiring" if (n.valid_until - today).days <= expiring_days else "in_force"
+
     def status(self, n: Notice, today: date, lang: str) -> str:
         """现行有效 / 已失效 / 已废止 / 未写明有效期, for lists of notices."""
         if self.superseded_by(n):

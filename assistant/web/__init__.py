@@ -1,7 +1,6 @@
 """The Gradio web front end: a thin shell over ``Assistant.ask`` (chat, citation panel, browse, feedback).
 
-    python -m assistant.web [--host 127.0.0.1] [--port 7860] [--today YYYY-MM-DD]
-    policy-assistant serve [--host …] [--port …] [--today …]
+    policy-assistant serve [--host 127.0.0.1] [--port 7860] [--today YYYY-MM-DD]   (API + this page at /)
 
 Everything about a notice (title, 文号, dates, clauses, units) comes from the parsed notices, and the page
 title and starter questions from each notice's profile (corpus/<doc_id>.vocab/profile.json); the only
@@ -14,6 +13,6 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is first imported
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from .app import Backend, build_app, launch, main
+from .app import build_app, mount_ui
 
-__all__ = ["Backend", "build_app", "launch", "main"]
+__all__ = ["build_app", "mount_ui"]

@@ -1,23 +1,21 @@
-"""The web app: the Backend (the Assistant, started in the background), ``build_app`` composing the pages
-into one ``gr.Blocks``, and ``launch`` / ``main`` serving it."""
+"""The web app: ``build_app`` composes the pages into one ``gr.Blocks`` over a backend (the core's
+Service: the Assistant started in the background and reloaded on a new index version), and ``mount_ui``
+puts it on the API's FastAPI app (assistant.api serves both)."""
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
-import threading
-from datetime import date
 from pathlib import Path
 
 import gradio as gr
+from fastapi import FastAPI
 
-from assistant import Assistant, Notice, Settings, load_notices
+from assistant import Settings
 
 from .i18n import LANGS, t
 from .pages import AppContext, BasePage, BrowsePage, ChatPage, Header
-from .pages.base import PRIVATE
-from .profile import page_titles, read_profiles, starter_examples
+from .pages.base import PRIVATE, Backend
+from .profile import page_titles, starter_examples
 from .state import Conversation
 
 log = logging.getLogger("policy_ui")
@@ -34,48 +32,6 @@ FONTS = [
     "sans-serif",
 ]
 MONO_FONTS = ["Noto Sans Mono CJK SC", "ui-monospace", "Consolas", "monospace"]
-
-
-# --- the Assistant, started in the background --------------------------------------------------------
-class Backend:
-    """Builds (and warms up) the Assistant in a background thread, so the page can load meanwhile.
-
-    The page needs only the parsed notices, which the core's own parser gives in about a millisecond, and
-    their profiles (title, starter questions); a question waits until the Assistant is ready (the busy state
-    shows meanwhile). If the Assistant cannot be built the process exits, as it would if it were built before
-    serving."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.notices: list[Notice] = load_notices(settings.corpus_dir)
-        self.profiles: dict[str, dict] = read_profiles(settings.corpus_dir, self.notices)
-        self._assistant: Assistant | None = None
-        self._ready = threading.Event()
-        threading.Thread(target=self._start, name="assistant-start", daemon=True).start()
-
-    def _start(self) -> None:
-        try:
-            a = Assistant(self.settings)
-        except Exception:
-            log.critical("the assistant could not start", exc_info=True)
-            os._exit(1)
-        if a.notices != self.notices or a.profiles != self.profiles:
-            log.warning("the corpus changed while starting; the page shows the notices as first parsed")
-        try:  # answer one question so that the first user does not pay for lazy initialisation
-            a.warm_up()
-        except Exception:
-            log.exception("warm-up failed")
-        self._assistant = a
-        self._ready.set()
-        log.info("assistant ready")
-
-    def assistant(self) -> Assistant:
-        self._ready.wait()
-        assert self._assistant is not None
-        return self._assistant
-
-    def today(self) -> date:
-        return self.settings.clock()
 
 
 # --- the app --------------------------------------------------------------------------------------
@@ -120,39 +76,30 @@ def _wire_language_switch(ctx: AppContext, picker: gr.Radio, pages: list[BasePag
     picker.change(switch, [picker, *given], outputs, **PRIVATE)
 
 
-def launch(settings: Settings, host: str | None = None, port: int | None = None) -> None:
-    """Serve the app on host:port (default: the settings'), until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "bm25s", "chromadb"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = build_app(Backend(settings))
-    theme = gr.themes.Default(font=FONTS, font_mono=MONO_FONTS)
-    app.queue(default_concurrency_limit=4).launch(
-        server_name=host or settings.host,
-        server_port=port or settings.port,
-        share=False,
-        inbrowser=False,
-        show_error=False,
-        theme=theme,
-        css=CSS,
+def mount_ui(app: FastAPI, backend: Backend, settings: Settings, path: str = "/") -> None:
+    """Mount the page on a FastAPI app (assistant.api serves both). Nothing can be uploaded, the API
+    pages, PWA, run history and MCP of Gradio are off; ``POLICY_SERVER_UI_AUTH=user:password`` asks for a
+    login."""
+    auth = None
+    if settings.server.ui_auth:
+        user, _, password = settings.server.ui_auth.partition(":")
+        auth = (user, password)
+    blocks = build_app(backend).queue(default_concurrency_limit=4)
+    gr.mount_gradio_app(
+        app,
+        blocks,
+        path=path,
+        server_name=settings.host,
+        server_port=settings.port,
         footer_links=["settings"],
+        run_history=False,
+        auth=auth,
+        show_error=False,
+        max_file_size=1,
         ssr_mode=False,
-        quiet=False,
+        pwa=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        theme=gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
+        css=CSS,
     )
-
-
-def main(argv: list[str] | None = None, prog: str | None = None) -> None:
-    settings = Settings.from_env()
-    p = argparse.ArgumentParser(prog=prog, description="Serve the policy assistant web UI (Gradio).")
-    p.add_argument("--host", default=settings.host, help=f"interface to bind (default {settings.host})")
-    p.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
-    p.add_argument(
-        "--today",
-        type=date.fromisoformat,
-        default=None,
-        help="judge validity as of this date (YYYY-MM-DD); default: POLICY_TODAY or today",
-    )
-    args = p.parse_args(argv)
-    if args.today:
-        settings = settings.with_(today=args.today)
-    launch(settings, args.host, args.port)
