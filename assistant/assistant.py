@@ -42,7 +42,8 @@ class Assistant:
         self.notices: list[Notice] = load_notices(s.corpus_dir)
         self.profiles = read_profiles(s.corpus_dir, self.notices)
         self.lexicon = Lexicon.for_notices(s.data_dir, s.corpus_dir, self.notices)
-        self.router = Router(self.notices, self.lexicon)
+        clause_index = ClauseIndex(self.notices, self.lexicon)
+        self.router = Router(self.notices, self.lexicon, clause_index.token_families)
         self.composer = Composer(
             self.notices,
             reverse_limit=s.limits.reverse_list,
@@ -54,9 +55,7 @@ class Assistant:
         self.store = Store(s, self.embeddings, model_id)
         self.index_change = self.store.open(self.notices, corpus_hash(s.corpus_dir), rebuild=rebuild, build=build)
         self.built = self.index_change.any  # this process wrote the index (built it or re-indexed notices)
-        self.retriever = HybridRetriever(
-            index=ClauseIndex(self.notices, self.lexicon), store=self.store, settings=s.retrieval
-        )
+        self.retriever = HybridRetriever(index=clause_index, store=self.store, settings=s.retrieval)
         self.gate = ScopeGate(self.router, self.embeddings, s.index_dir / "cache", s.scope)
         self.answering = Answering(
             self.notices,

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import contract
-from .errors import CorpusError, InvalidQuestion, SettingsError
+from .errors import BuildError, CorpusError, InvalidQuestion, SettingsError
 from .settings import ROOT, Settings
 
 
@@ -33,7 +33,7 @@ def _assistant(settings: Settings, rebuild: bool = False):
 
     try:
         return Assistant(settings, rebuild=rebuild)
-    except CorpusError as exc:
+    except (CorpusError, BuildError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

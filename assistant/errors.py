@@ -42,3 +42,9 @@ class NotReady(PolicyError):
     """The assistant is still starting (or could not start): a server answers 503 meanwhile."""
 
     code = "not_ready"
+
+
+class BuildError(PolicyError):
+    """Writing a new index version failed; the version being served is untouched."""
+
+    code = "index_build"

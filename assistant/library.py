@@ -102,7 +102,9 @@ def abbreviates(short: str, title: str) -> bool:
 
 
 class Library:
-    def __init__(self, notices: list[Notice], lexicon: Lexicon):
+    def __init__(self, notices: list[Notice], lexicon: Lexicon, token_families: dict[str, set[str]] | None = None):
+        """token_families (a word → the families whose measures use it, from the BM25 index): a title word
+        that another family's measures also use names nothing (产业 in one title, 产业基金 in another's text)."""
         self.notices = notices
         self.by_id = {n.doc_id: n for n in notices}
         # 文号 patterns by their issuer prefix (国发, 市政办发 …), compiled on first use: a question is only
@@ -115,7 +117,7 @@ class Library:
         self.lexicon = lexicon
         # A notice is named by the words of its title and of its issuing body (安徽省人民政府办公厅 → 安徽省,
         # 安徽; 国务院); each notice keeps the words no other notice has.
-        words = {}
+        words, declared = {}, {}
         for n in notices:
             ws = {
                 w
@@ -123,16 +125,21 @@ class Library:
                 if len(w) >= 2 and is_chinese(w) and w not in GENERIC
             }
             ws |= {w[:-1] for w in ws if w.endswith(("省", "市", "区", "县")) and len(w) >= 3}
-            ws |= set(lexicon.home_names_of(n.doc_id))  # its place's names from its vocabulary (xi'an …)
-            ws |= english_names(n.office, lexicon.data_dir)
-            words[n.doc_id] = ws
+            # its place's names from its vocabulary (xi'an …) and its office in English name it whatever
+            # other notices' measures say
+            declared[n.doc_id] = set(lexicon.home_names_of(n.doc_id)) | english_names(n.office, lexicon.data_dir)
+            words[n.doc_id] = ws | declared[n.doc_id]
         # Shared means shared with another family (a notice and its attachments count as one).
         family = {n.doc_id: n.parent or n.doc_id for n in notices}
         by_family: dict[str, set[str]] = {}
         for doc_id, ws in words.items():
             by_family.setdefault(family[doc_id], set()).update(ws)
         shared = {w for w in set().union(*by_family.values()) if sum(w in ws for ws in by_family.values()) > 1}
-        self.title_words = {k: ws - shared for k, ws in words.items()}
+        used = token_families or {}
+        self.title_words = {
+            k: {w for w in ws - shared if w in declared[k] or not (used.get(w, set()) - {family[k]})}
+            for k, ws in words.items()
+        }
         self.family = family
         self.families = len(by_family)  # notices with their attachments
 

@@ -26,6 +26,9 @@ class ClauseIndex:
     notices: list[Notice]
     lexicon: Lexicon
     keys: list[tuple[str, int]] = field(default_factory=list)
+    # word → the families (a notice with its attachments) whose measures use it; at most two are kept,
+    # enough to tell "only this notice" from "another one too" (Library uses it)
+    token_families: dict[str, set[str]] = field(default_factory=dict)
     _sentence_tokens: dict[tuple[str, int], list[set[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -43,9 +46,13 @@ class ClauseIndex:
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
         df: dict[str, int] = {}
-        for toks in corpus:
+        family = {n.doc_id: n.parent or n.doc_id for n in self.notices}
+        for key, toks in zip(self.keys, corpus, strict=True):
             for t in set(toks):
                 df[t] = df.get(t, 0) + 1
+                fams = self.token_families.setdefault(t, set())
+                if len(fams) < 2:
+                    fams.add(family[key[0]])
         n_docs = len(corpus)
         self.idf = {t: math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.clauses = {(n.doc_id, c.number): c for n in self.notices for c in n.clauses}

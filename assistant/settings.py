@@ -108,8 +108,10 @@ class Settings(_Group):
         description="`use-multilingual` or `sentence-transformers:<model name or path>`",
     )
     today: date | None = Field(None, description="the date validity is judged against (default: today)")
-    host: str = Field("127.0.0.1", min_length=1, description="web app interface")
-    port: int = Field(7860, ge=1, le=65535, description="web app port")
+    host: str = Field(
+        "127.0.0.1", min_length=1, description="interface the server (API and web UI) binds: loopback by default"
+    )
+    port: int = Field(7860, ge=1, le=65535, description="port of the server (API and web UI)")
     feedback_log: Path = Field(ROOT / "feedback" / "feedback.jsonl", description="where 👍/👎 feedback is appended")
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

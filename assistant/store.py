@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .errors import BuildError
 from .records import Notice
 from .settings import Settings
 
@@ -39,8 +41,6 @@ class ChromaEmbeddingFunction:
         self._model_id = model_id
 
     def __call__(self, input: list[str]) -> list[Any]:
-        import numpy as np
-
         if self._embeddings is None:
             from .embeddings import make_embeddings
 
@@ -212,11 +212,8 @@ class Store:
 
     def current_version(self) -> str | None:
         """The version the pointer names now (cheap: one metadata read); None when nothing is built."""
-        try:
-            pointer = self.client().get_collection(self.pointer_name, embedding_function=self._ef)
-        except Exception:  # chromadb raises NotFoundError/ValueError depending on mode
-            return None
-        return str((pointer.metadata or {}).get("version") or "") or None
+        pointer = self._pointer(self.client())
+        return str((pointer.metadata or {}).get("version") or "") or None if pointer is not None else None
 
     def _open_current(self, client):
         name = self.current_version()
@@ -228,25 +225,43 @@ class Store:
             log.warning("the index pointer names %s, which does not exist; building a new version", name)
             return None, None
 
-    def _switch(self, client, name: str) -> None:
-        meta = {"version": name, "switched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    def _pointer(self, client):
         try:
-            pointer = client.get_collection(self.pointer_name, embedding_function=self._ef)
-            pointer.modify(metadata=meta)
+            return client.get_collection(self.pointer_name, embedding_function=self._ef)
         except Exception:
-            client.create_collection(self.pointer_name, embedding_function=self._ef, metadata=meta)
+            return None
 
-    def _prune(self, client, current: str) -> None:
-        """Drop versions older than the current one, except the newest `keep_versions` of them. Versions
-        newer than the current one are left alone: another build may still be writing them."""
-        older = [v for v in self._versions(client) if v < current]
-        keep = self.settings.chroma.keep_versions
-        for name in older[: len(older) - keep] if keep else older:
-            try:
-                client.delete_collection(name)
-                log.info("dropped old index version %s", name)
-            except Exception as exc:
-                log.warning("could not drop old index version %s: %s", name, exc)
+    def _switch(self, client, name: str) -> list[str]:
+        """Point the index at `name`; returns the versions served so far, the new one last."""
+        pointer = self._pointer(client)
+        meta = (pointer.metadata or {}) if pointer is not None else {}
+        try:
+            served = [v for v in json.loads(str(meta.get("served", "[]"))) if isinstance(v, str)]
+        except json.JSONDecodeError:
+            served = []
+        served = [*served, name][-(self.settings.chroma.keep_versions + 1) :]
+        meta = {
+            "version": name,
+            "served": json.dumps(served),
+            "switched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        if pointer is not None:
+            pointer.modify(metadata=meta)
+        else:
+            client.create_collection(self.pointer_name, embedding_function=self._ef, metadata=meta)
+        return served
+
+    def _prune(self, client, current: str, served: list[str]) -> None:
+        """Drop versions older than the current one, except the last `keep_versions` served before it
+        (a build killed midway leaves a version that was never served: it goes too). Versions newer than
+        the current one are left alone: another build may still be writing them."""
+        for name in self._versions(client):
+            if name < current and name not in served:
+                try:
+                    client.delete_collection(name)
+                    log.info("dropped index version %s", name)
+                except Exception as exc:
+                    log.warning("could not drop index version %s: %s", name, exc)
         try:  # the single collection of schema 2 and before, which no pointer names
             client.delete_collection(self.settings.chroma.collection)
         except Exception:
@@ -264,6 +279,8 @@ class Store:
             change = self._open(notices, corpus_sha256, rebuild, build)
             self._check()
             return change
+        except BuildError:
+            raise  # the new version could not be written: nothing says the served one is damaged
         except Exception as exc:
             if self.settings.chroma.host or not build:
                 raise  # a server's store is the server's to repair; a follower does not build
@@ -355,7 +372,8 @@ class Store:
         todo = [d for d in unique if d not in vectors_by_text]
         for i in range(0, len(todo), BATCH):
             chunk = todo[i : i + BATCH]
-            vectors_by_text.update(zip(chunk, self.embeddings.embed_documents(chunk), strict=True))
+            vectors = self.embeddings.embed_documents(chunk)
+            vectors_by_text.update(zip(chunk, (np.asarray(v, dtype="float32") for v in vectors), strict=True))
         for i in range(0, len(ids), BATCH):
             collection.add(
                 ids=ids[i : i + BATCH],
@@ -374,7 +392,7 @@ class Store:
             page = collection.get(include=["documents", "embeddings"], limit=BATCH, offset=offset)
             for doc, vec in zip(page["documents"], page["embeddings"], strict=True):
                 if doc in wanted:
-                    out[doc] = vec
+                    out[doc] = np.asarray(vec, dtype="float32")
         return out
 
     def _build(
@@ -383,17 +401,20 @@ class Store:
         """Write a complete new version, then point the pointer at it and prune old versions."""
         t0 = time.perf_counter()
         name = self._new_version_name()
-        collection = client.create_collection(
-            name, embedding_function=self._ef, metadata={**manifest, "hnsw:space": "cosine"}
-        )
-        n_docs = self._add(collection, notices, carry)
+        try:
+            collection = client.create_collection(
+                name, embedding_function=self._ef, metadata={**manifest, "hnsw:space": "cosine"}
+            )
+            n_docs = self._add(collection, notices, carry)
+        except Exception as exc:
+            raise BuildError(f"could not write index version {name}: {type(exc).__name__}: {exc}") from exc
         if collection.count() != n_docs:
-            raise RuntimeError(f"index version {name} holds {collection.count()} documents, expected {n_docs}")
-        self._switch(client, name)
+            raise BuildError(f"index version {name} holds {collection.count()} documents, expected {n_docs}")
+        served = self._switch(client, name)
         self._use(name, collection)
         self.build_seconds = time.perf_counter() - t0
         self._write_manifest(manifest, n_docs, len(notices))
-        self._prune(client, name)
+        self._prune(client, name, served)
 
     def _write_manifest(self, manifest: dict, documents: int, notices: int) -> None:
         """index/manifest.json: what the local store holds (for people; the collection metadata decides)."""

@@ -2,7 +2,7 @@
 
     .venv/bin/python evals/bench_ui.py [--starts 3] [--questions 30] [--json]
 
-1. Cold start: the browser is already open; the clock starts when `python -m assistant.web` is launched and
+1. Cold start: the browser is already open; the clock starts when `policy-assistant serve` is launched and
    stops when the first answer is visible in the page (targets: ≤ 8 s). Also reported: when the server answers HTTP
    and when the page has loaded.
 2. Per answer: submit → answer visible in the browser, over questions from evals/questions.jsonl, each in
@@ -55,7 +55,7 @@ def start_server(port: int, log_path: Path) -> subprocess.Popen:
     }
     with log_path.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "assistant.web", "--port", str(port)],
+            [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,

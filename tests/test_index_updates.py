@@ -15,20 +15,9 @@ from assistant.corpus import corpus_hash
 from assistant.settings import Settings
 from assistant.store import Store
 
-from .helpers import REAL_NOTICES, SEED
+from .helpers import REAL_NOTICES, SEED, made_up
 
 pytestmark = pytest.mark.slow  # builds a dozen indexes: part of `make test`, not of the fast loop
-
-
-def made_up(number: str, topic: str, clauses: list[str], closing: str = "本措施自印发之日起施行。") -> str:
-    """A small notice in the seed's layout."""
-    title = f"某市促进{topic}发展若干措施"
-    body = "\n".join(f"{'一二三四五'[i]}、{c}" for i, c in enumerate(clauses))
-    return (
-        f"某市人民政府\n{number}\n某市人民政府关于印发{title}的通知\n各区县人民政府，市政府各部门：\n"
-        f"《{title}》已经市政府同意，现印发给你们，请认真贯彻落实。\n某市人民政府\n2024年3月1日\n"
-        f"{title}\n为促进{topic}发展，制定如下措施。\n{body}\n{closing}\n"
-    )
 
 
 TEA = made_up(

@@ -1,5 +1,5 @@
-"""The web UI in a real browser: the app as a subprocess (`python -m assistant.web`, `python ui.py`,
-`policy-assistant serve`), driven by Playwright in Debian's chromium.
+"""The web UI in a real browser: the app as a subprocess (`policy-assistant serve`, `python ui.py`: the
+API process with the page mounted at /), driven by Playwright in Debian's chromium.
 
 Every test asserts what a user sees. Each server uses an index in a temporary folder (built once per module)
 and a feedback log of its own; screenshots of the main states go to test-output/screenshots/.
@@ -23,7 +23,7 @@ import pytest
 from .helpers import BROWSER_ARGS, CHROMIUM, OUTPUT, ROOT, VENV_BIN, free_port
 
 SHOTS = OUTPUT / "screenshots"
-WEB = (sys.executable, "-m", "assistant.web")
+WEB = (str(VENV_BIN / "policy-assistant"), "serve")
 
 pytestmark = [
     pytest.mark.slow,

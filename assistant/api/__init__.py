@@ -25,7 +25,9 @@ def app_from_env():
 
 
 def _quiet_logs() -> None:
+    """A server logs at INFO (start, index versions, reloads), whatever the CLI set up before."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.INFO)
     for noisy in ("httpx", "bm25s", "chromadb", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -27,7 +27,7 @@ from ..service import Service
 from ..settings import Settings
 from . import chat
 from .docs import ASK_BODY, CHAT_BODY, INDEX_BODY
-from .guard import LOOPBACK_HOSTS, BodyTooLarge, Guard, allowed_host_names
+from .guard import LOOPBACK_HOSTS, Guard, allowed_host_names
 from .metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger("policy_api")
@@ -68,11 +68,6 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
         headers = {"retry-after": "5"} if status == 503 else None
         return Response(contract.dumps(contract.error_json(exc, with_id=False)), status, headers, "application/json")
 
-    @app.exception_handler(BodyTooLarge)
-    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
-        metrics.errors.labels("too_large").inc()
-        return _json({"error": str(exc), "code": "too_large"}, 413)
-
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:
         log.exception("internal error on %s", request.url.path)
@@ -111,8 +106,13 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
         "/v1/chat/completions", tags=["answers"], summary="OpenAI-compatible chat completions", openapi_extra=CHAT_BODY
     )
     async def chat_completions(request: Request) -> Response:
-        question, history, model, stream = chat.read_messages(await body(request))
-        a = await run_in_threadpool(answer, question, history, None)
+        try:
+            question, history, model, stream = chat.read_messages(await body(request))
+            a = await run_in_threadpool(answer, question, history, None)
+        except PolicyError as exc:  # in OpenAI's error shape, which its clients read
+            metrics.errors.labels(exc.code).inc()
+            status = 503 if isinstance(exc, NotReady) else 422
+            return _json(chat.error(exc), status)
         extension = contract.answer_json(a)
         if stream:
             return StreamingResponse(chat.chunks(a, extension, model), media_type="text/event-stream")

@@ -9,6 +9,7 @@ Answer → a `chat.completion` (or a stream of `chat.completion.chunk` events).
 - The reply text ends with a references block; the extension field `policy` carries the contract's
   answer object (`refused`, `citations` with clause, label, doc_id, quote and units, `mode`, `latency_ms`).
 - `usage` counts characters, not tokens (there is no tokenizer in the extractive path).
+- Errors come in OpenAI's shape, `{"error": {"message", "type", "code"}}`, with the contract's codes.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ def chunks(answer: Answer, extension: dict, model: str) -> Iterator[str]:
         yield event({"content": piece})
     yield event({}, "stop", policy=extension)
     yield "data: [DONE]\n\n"
+
+
+def error(exc: Exception) -> dict:
+    """An error in OpenAI's shape ({"error": {message, type, code}}), which its clients show."""
+    code = getattr(exc, "code", "internal")
+    kind = "server_error" if code in ("not_ready", "internal") else "invalid_request_error"
+    return {"error": {"message": str(exc), "type": kind, "param": None, "code": code}}
 
 
 def models() -> dict:

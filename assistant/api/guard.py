@@ -3,7 +3,7 @@ middleware so that it also covers streamed responses and Gradio's own routes:
 
 - Host allow-list (a Host header we do not serve is refused instead of reflected into Gradio's config);
 - security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy) on every response;
-- a request-body limit (Content-Length and the bytes actually sent);
+- a request-body limit (Content-Length and the bytes actually sent; bodies are read here, in full);
 - closed routes (the app takes no files: Gradio's upload route answers 404);
 - on /v1/*: the optional API key (Authorization: Bearer) and a per-client rate limit.
 
@@ -42,6 +42,7 @@ async def reply(send: Send, status: int, error: str, code: str, headers: Iterabl
     body = json.dumps({"error": error, "code": code}, ensure_ascii=False).encode("utf-8")
     raw = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
     raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    raw += security_headers(API_CSP)
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 
@@ -99,7 +100,10 @@ class Guard:
         if length is not None and (not length.isdigit() or int(length) > self.body_limit):
             await reply(send, 413, f"request body over {self.body_limit} bytes", "too_large")
             return
-        if path.startswith("/v1/"):
+        body = await self._read_body(receive, send)
+        if body is None:
+            return
+        if path.startswith("/v1/") and scope["method"] != "OPTIONS":  # a CORS preflight carries no key
             if self.api_key and not _bearer_ok(_header(scope, b"authorization"), self.api_key):
                 await reply(send, 401, "an API key is needed: Authorization: Bearer <key>", "unauthorized",
                             [("www-authenticate", "Bearer")])  # fmt: skip
@@ -112,31 +116,38 @@ class Guard:
                                 [("retry-after", str(max(1, round(wait))))])  # fmt: skip
                     return
         csp = API_CSP if path.startswith("/v1/") or path in ("/healthz", "/readyz", "/metrics") else UI_CSP
-        await self.app(scope, self._counted(receive), _with_headers(send, csp))
+        await self.app(scope, _replay(body, receive), _with_headers(send, csp))
 
-    def _counted(self, receive: Receive) -> Receive:
-        """receive(), refusing a body that turns out longer than the limit (chunked, or a lying length)."""
-        seen = 0
-        limit = self.body_limit
-
-        async def wrapped() -> Message:
-            nonlocal seen
+    async def _read_body(self, receive: Receive, send: Send) -> bytes | None:
+        """The whole request body (requests here are small), or None after answering 413 when it runs
+        past the limit (a chunked body, or one longer than its Content-Length said)."""
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge(limit)
-            return message
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.body_limit:
+                await reply(send, 413, f"request body over {self.body_limit} bytes", "too_large")
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
-        return wrapped
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """receive() for the app: the body already read, then whatever the client sends next (disconnect)."""
+    sent = False
 
-class BodyTooLarge(Exception):
-    """Raised while the app reads a body that exceeds the limit; the API's handler answers 413."""
+    async def wrapped() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
 
-    def __init__(self, limit: int):
-        super().__init__(f"request body over {limit} bytes")
-        self.limit = limit
+    return wrapped
 
 
 def _host_name(host: str | None) -> str:
@@ -154,14 +165,18 @@ def _bearer_ok(value: str | None, key: str) -> bool:
     return hmac.compare_digest(value[7:].strip().encode(), key.encode())
 
 
-def _with_headers(send: Send, csp: str) -> Send:
-    extra = [
+def security_headers(csp: str) -> list[tuple[bytes, bytes]]:
+    return [
         (b"content-security-policy", csp.encode()),
         (b"x-frame-options", b"DENY"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
         (b"cross-origin-opener-policy", b"same-origin"),
     ]
+
+
+def _with_headers(send: Send, csp: str) -> Send:
+    extra = security_headers(csp)
     names = {k for k, _ in extra}
 
     async def wrapped(message: Message) -> None:

@@ -78,10 +78,11 @@ def _num(s: str | None) -> int | None:
 class Router:
     notices: list[Notice]
     lexicon: Lexicon
+    token_families: dict[str, set[str]] | None = None  # ClauseIndex.token_families: which notices use a word
 
     def __post_init__(self) -> None:
         self.cues: Cues = load_cues(self.lexicon.data_dir / "cues.toml")
-        self.library = Library(self.notices, self.lexicon)
+        self.library = Library(self.notices, self.lexicon, self.token_families)
         self.titles = "\n".join(n.title for n in self.notices)
         self.units = sorted({u for n in self.notices for c in n.clauses for u in c.units})
         # alias (lower case) -> unit as written in the notice; longest aliases are matched first.
