@@ -266,6 +266,32 @@ class Store:
             client.delete_collection(self.settings.chroma.collection)
         except Exception:
             pass
+        if not self.settings.chroma.host:
+            self._drop_orphan_segments()
+
+    def _drop_orphan_segments(self) -> None:
+        """Remove segment folders of the local store that no collection owns any more (Chroma leaves
+        them behind when a collection is deleted). A folder is a segment's id; the ids in use are in
+        chroma.sqlite3's `segments` table, registered before their folder is made."""
+        import shutil
+        import sqlite3
+        import uuid
+
+        root = self.settings.index_dir / "chroma"
+        try:
+            with sqlite3.connect(f"file:{root / 'chroma.sqlite3'}?mode=ro", uri=True) as db:
+                used = {row[0] for row in db.execute("SELECT id FROM segments")}
+        except sqlite3.Error as exc:
+            log.warning("could not read the segments of %s: %s", root, exc)
+            return
+        for d in root.iterdir():
+            try:
+                uuid.UUID(d.name)
+            except ValueError:
+                continue
+            if d.is_dir() and d.name not in used:
+                shutil.rmtree(d, ignore_errors=True)
+                log.info("removed orphaned segment folder %s", d.name)
 
     # --- open / build ------------------------------------------------------------------------
     def open(self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False, build: bool = True) -> IndexChange:

@@ -130,3 +130,24 @@ def test_garbage_pages_in_the_chroma_store_are_moved_aside_and_rebuilt(tmp_path,
     assert "damaged" in caplog.text and list(s.index_dir.glob("chroma.damaged-*"))
     answer = a.ask("园区招商方面有什么措施？")
     assert answer.citations[0].clause == 4
+
+
+def test_rebuilds_keep_two_versions_and_no_orphaned_segment_folders(tmp_path, corpus):
+    import sqlite3
+    import uuid
+
+    s = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    first = Assistant(s)
+    stray = s.index_dir / "chroma" / str(uuid.uuid4())  # a folder left by a deleted collection
+    stray.mkdir()
+    for _ in range(3):
+        last = Assistant(s, rebuild=True)
+    store = last.store
+    versions = store._versions(store.client())
+    assert len(versions) == 2 and versions[-1] == store.current_version() == store.version
+    assert first.store.version not in versions
+    with sqlite3.connect(s.index_dir / "chroma" / "chroma.sqlite3") as db:
+        used = {row[0] for row in db.execute("SELECT id FROM segments")}
+    folders = {d.name for d in (s.index_dir / "chroma").iterdir() if d.is_dir()}
+    assert not stray.exists() and folders <= used
+    assert last.ask("银企对接会是哪条？").citations[0].clause == 9

@@ -74,14 +74,6 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
         metrics.errors.labels("internal").inc()
         return _json({"error": "internal error", "code": "internal"}, 500)
 
-    @app.middleware("http")
-    async def _count(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", None) or ("ui" if not request.url.path.startswith("/v1/") else "other")
-        metrics.requests.labels(name, str(response.status_code)).inc()
-        return response
-
     async def body(request: Request) -> object:
         return contract.loads(contract.decode_line(await request.body()))
 
@@ -206,9 +198,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     return app
 
 
-def guarded(app: FastAPI, settings: Settings, host: str) -> Guard:
+def guarded(app: FastAPI, settings: Settings, host: str) -> Any:
     """The app behind the hygiene middleware (Host allow-list, headers, body limit, key, rate limit), and
-    CORS when origins are configured."""
+    CORS when origins are configured; requests are counted for /metrics on the way out."""
     inner: Any = app
     origins = [o.strip() for o in settings.server.cors_origins.split(",") if o.strip()]
     if origins:
@@ -218,10 +210,11 @@ def guarded(app: FastAPI, settings: Settings, host: str) -> Guard:
             app, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["authorization", "content-type"]
         )
     s = settings.server
-    return Guard(
+    guard = Guard(
         inner,
         hosts=allowed_host_names(host, s.allowed_hosts),
         body_limit=s.body_limit,
         api_key=s.api_key,
         rate_limit=s.rate_limit,
     )
+    return app.state.metrics.counting(guard)  # outermost: the guard's refusals are counted too

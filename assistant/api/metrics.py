@@ -54,5 +54,29 @@ class Metrics:
         self.notices.set(notices)
         self.reloads.set(reloads)
 
+    def counting(self, app):
+        """ASGI middleware counting each HTTP request by route template (/v1/notices/{doc_id}) and status."""
+        requests = self.requests
+
+        async def counted(scope, receive, send):
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            status = 500
+
+            async def send_(message):
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await app(scope, receive, send_)
+            finally:
+                route = getattr(scope.get("route"), "path", None)  # set by the router as it matched
+                requests.labels(route or ("other" if scope["path"].startswith("/v1/") else "ui"), str(status)).inc()
+
+        return counted
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
