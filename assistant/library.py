@@ -142,6 +142,20 @@ class Library:
         }
         self.family = family
         self.families = len(by_family)  # notices with their attachments
+        # Indexes so that naming a notice costs the same with ten notices or ten thousand: Chinese title
+        # words by text (looked up from the question's substrings), English ones listed (whole words), and
+        # which titles hold each character (abbreviation candidates).
+        self._zh_words: dict[str, list[str]] = {}
+        self._en_words: dict[str, list[str]] = {}
+        for k, ws in self.title_words.items():
+            for w in ws:
+                (self._en_words if w.isascii() else self._zh_words).setdefault(w, []).append(k)
+        self._longest = max(map(len, self._zh_words), default=0)
+        self._all_ids = set(self.by_id)
+        self._title_chars: dict[str, set[str]] = {}
+        for n in notices:
+            for ch in set(n.title):
+                self._title_chars.setdefault(ch, set()).add(n.doc_id)
 
     def _numbered(self, text: str, full: bool = False) -> list[Notice]:
         """The notices whose 文号 the text contains (or is, with full=True), in any bracket form."""
@@ -172,12 +186,18 @@ class Library:
             if n.title and n.title in text:
                 return n
         low = text.lower()
-        asked = [w for w in self.lexicon.content_words(text) if len(w) >= 3]
-        scores = {
-            n.doc_id: sum(mentions(low, w) for w in self.title_words[n.doc_id])
-            + sum(abbreviates(w, n.title) for w in asked if w not in n.title)
-            for n in candidates
-        }
+        allowed = self._all_ids if candidates is self.notices else {n.doc_id for n in candidates}
+        scores = dict.fromkeys(allowed, 0)
+        for w in self._mentioned(low):
+            for k in self._zh_words.get(w, ()) or self._en_words.get(w, ()):
+                if k in allowed:
+                    scores[k] += 1
+        for w in [w for w in self.lexicon.content_words(text) if len(w) >= 3]:
+            owners = set.intersection(*(self._title_chars.get(ch, set()) for ch in w)) & allowed
+            for k in owners:
+                title = self.by_id[k].title
+                if w not in title and abbreviates(w, title):
+                    scores[k] += 1
         best = max(scores.values(), default=0)
         top = [n for n in candidates if scores[n.doc_id] == best]
         if best > 0 and len({self.family[n.doc_id] for n in top}) == 1:
@@ -185,6 +205,15 @@ class Library:
         if by_number:
             return next((n for n in by_number if n.parent is None), by_number[0])
         return None
+
+    def _mentioned(self, low: str) -> set[str]:
+        """The title words the lower-cased text contains (English ones as whole words)."""
+        found = {w for w in self._en_words if mentions(low, w)}
+        for i in range(len(low)):
+            for j in range(i + 2, min(len(low), i + self._longest) + 1):
+                if low[i:j] in self._zh_words:
+                    found.add(low[i:j])
+        return found
 
     def names_exactly(self, text: str) -> bool:
         """Does the text name a notice by its 文号 or its full title (not just by some of its words)?"""

@@ -43,6 +43,11 @@ class RetrievalSettings(_Group):
     fusion: Literal["relative", "rrf"] = Field("relative", description="how BM25 and dense rankings are fused")
     rrf_k: int = Field(60, ge=1, description="k of reciprocal-rank fusion (fusion=rrf)")
     dense_depth: int = Field(40, ge=1, description="clause and sentence documents fetched from Chroma")
+    exact_max: int = Field(
+        50_000,
+        ge=0,
+        description="up to this many documents, dense search runs exactly in memory instead of in Chroma's HNSW index",
+    )
     bm25_depth: int = Field(50, ge=1, description="clauses kept from BM25 before fusion")
     bm25_weight_zh: float = Field(1.5, ge=0, description="weight of BM25 for Chinese questions")
     bm25_weight_en: float = Field(0.5, ge=0, description="weight of BM25 (glossary translation) for English questions")

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -107,6 +108,13 @@ class IndexChange:
         return "updated: " + "; ".join(parts)
 
 
+def _hit(id_: str, similarity: float) -> DenseHit:
+    """A hit from its document id (see clause_id / sentence_id): <doc_id>#<clause>[.s<sentence>]."""
+    doc_id, rest = id_.rsplit("#", 1)
+    clause, _, sentence = rest.partition(".s")
+    return DenseHit(id_, doc_id, int(clause), int(sentence) if sentence else -1, similarity)
+
+
 def notice_hash(n: Notice) -> str:
     """A hash of what the index stores for one notice (its documents and their metadata)."""
     ids, docs, metas = _documents([n])
@@ -153,6 +161,8 @@ class Store:
         self.build_seconds: float | None = None  # set when this process (re)built the store
         self._vector_cache: dict[str, Any] = {}
         self._count: int | None = None  # documents in the collection (fixed while it is open)
+        self._matrix: tuple[Any, list[str]] | None = None  # a small version's vectors, for exact search
+        self._matrix_lock = threading.Lock()
 
     @property
     def embedding_function(self) -> ChromaEmbeddingFunction:
@@ -345,6 +355,7 @@ class Store:
         self.version, self.collection = name, collection
         self._vector_cache.clear()
         self._count = None
+        self._matrix = None
 
     def _open(
         self, notices: list[Notice], corpus_sha256: str, rebuild: bool = False, build: bool = True
@@ -458,18 +469,40 @@ class Store:
 
     # --- queries -----------------------------------------------------------------------------
     def dense(self, vector: list[float], n: int) -> list[DenseHit]:
-        """Nearest clause and sentence documents to a query vector (cosine similarity, best first)."""
+        """Nearest clause and sentence documents to a query vector (cosine similarity, best first).
+
+        A version of up to `retrieval.exact_max` documents is searched exactly, in memory (its vectors read
+        from Chroma once); a Chroma query costs milliseconds of overhead whatever the collection's size.
+        Larger versions are searched through Chroma's HNSW index."""
         assert self.collection is not None, "open() the store first"
         if self._count is None:
             self._count = self.collection.count()
         n = min(n, self._count)
-        res = self.collection.query(query_embeddings=[vector], n_results=n, include=["metadatas", "distances"])
-        hits = []
-        for id_, meta, dist in zip(res["ids"][0], res["metadatas"][0], res["distances"][0], strict=True):
-            hits.append(
-                DenseHit(id_, str(meta["doc_id"]), int(meta["clause"]), int(meta["sentence"]), 1.0 - float(dist))
-            )
-        return hits
+        exact = self._exact()
+        if exact is not None:
+            matrix, ids = exact
+            q = np.asarray(vector, dtype="float32")
+            sims = matrix @ (q / (np.linalg.norm(q) or 1.0))
+            top = np.argpartition(-sims, n - 1)[:n] if n < len(ids) else np.arange(len(ids))
+            top = top[np.argsort(-sims[top], kind="stable")]
+            return [_hit(ids[i], float(sims[i])) for i in top]
+        res = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        return [_hit(id_, 1.0 - float(d)) for id_, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def _exact(self) -> tuple[Any, list[str]] | None:
+        """(unit-length vectors, their ids) of the version in use when it is small enough; read once."""
+        if self._matrix is None and self._count is not None and self._count <= self.settings.retrieval.exact_max:
+            with self._matrix_lock:
+                if self._matrix is None:
+                    ids, rows = [], []
+                    for offset in range(0, self._count, BATCH):
+                        page = self.collection.get(include=["embeddings"], limit=BATCH, offset=offset)
+                        ids += page["ids"]
+                        rows.append(np.asarray(page["embeddings"], dtype="float32"))
+                    matrix = np.vstack(rows) if rows else np.zeros((0, 1), dtype="float32")
+                    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+                    self._matrix = (matrix / np.where(norms > 0, norms, 1.0), ids)
+        return self._matrix
 
     def vectors(self, ids: list[str]) -> dict[str, Any]:
         """Stored vectors by id (cached: the collection does not change while it is open)."""

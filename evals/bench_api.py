@@ -391,7 +391,8 @@ def run_load(call: Call, server: Server, questions: list[str], clients: int, sec
 
 
 def _warm_and_check(calls: dict[str, Call], server: Server, questions: list[str]) -> dict[str, str]:
-    """Ask a few questions on every path before timing (lazy loads), and check that each returns an answer."""
+    """Ask every question once on every path before timing (lazy loads), checking that each returns an
+    answer text; returns the start of each path's first answer."""
 
     async def go() -> dict[str, str]:
         seen: dict[str, str] = {}
@@ -489,11 +490,14 @@ def scale_worker(corpus_dir: Path, index_dir: Path, questions: list[str], repeat
         a.ask(q)
     warm_up = time.perf_counter() - t1
     latencies: list[float] = []
+    per_question: dict[str, float] = {}  # the slowest time of each question
     for _ in range(repeats):
         for q in questions:
             t = time.perf_counter()
             a.ask(q)
             latencies.append(time.perf_counter() - t)
+            per_question[q] = max(per_question.get(q, 0.0), latencies[-1])
+    slowest = sorted(per_question.items(), key=lambda kv: kv[1], reverse=True)[:5]
     return {
         "notices": len(a.notices),
         "clauses": sum(len(n.clauses) for n in a.notices),
@@ -503,6 +507,7 @@ def scale_worker(corpus_dir: Path, index_dir: Path, questions: list[str], repeat
         "warm_up_pass_s": warm_up,
         "asks_timed": len(latencies),
         **_stats_ms(latencies),
+        "slowest": [{"ms": sec * 1000, "question": q} for q, sec in slowest],
         "build_peak_rss_mb": build_hwm,
         "peak_rss_mb": _proc_status_mb("self", "VmHWM"),
         "rss_end_mb": _proc_status_mb("self", "VmRSS"),
@@ -600,7 +605,7 @@ def load_table(load: dict) -> str:
     body = [
         [
             str(r["clients"]),
-            {"ask": "ask", "chat": "chat", "gradio": "gradio"}[r["path"]],
+            r["path"],
             str(r["answers"]),
             _f(r["answers_per_s"]),
             _f(r["p50_ms"], 0),
@@ -712,6 +717,9 @@ def markdown(result: dict) -> str:
     if "scale" in result:
         lines += ["## Scale — synthetic corpora, fresh index, in-process", "", "```", scale_table(result["scale"])]
         lines += ["```", ""]
+        for r in result["scale"]["rows"]:
+            lines += [f"Slowest questions at {r['size']} notices:", ""]
+            lines += [f"- {s['ms']:.1f} ms: {s['question']}" for s in r.get("slowest", [])] + [""]
     return "\n".join(lines) + "\n"
 
 

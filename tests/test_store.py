@@ -151,3 +151,16 @@ def test_rebuilds_keep_two_versions_and_no_orphaned_segment_folders(tmp_path, co
     folders = {d.name for d in (s.index_dir / "chroma").iterdir() if d.is_dir()}
     assert not stray.exists() and folders <= used
     assert last.ask("银企对接会是哪条？").citations[0].clause == 9
+
+
+def test_exact_in_memory_search_finds_what_chroma_finds(tmp_path, corpus):
+    s = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    exact = Assistant(s)
+    hnsw = Assistant(s.with_(retrieval={"exact_max": 0}))  # the same version, searched through Chroma
+    assert exact.store.version == hnsw.store.version
+    for q in ("我们想在经开区建新产线，政府在用地上有什么支持？", "银企对接会", "What land support is there?"):
+        v = exact.retriever.embed(q)
+        a, b = exact.store.dense(v, 10), hnsw.store.dense(v, 10)
+        assert [h.id for h in a][:5] == [h.id for h in b][:5]
+        assert all(abs(x.similarity - y.similarity) < 1e-4 for x, y in zip(a, b, strict=True))
+        assert {(h.doc_id, h.clause, h.sentence) for h in a} == {(h.doc_id, h.clause, h.sentence) for h in b}

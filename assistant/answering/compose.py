@@ -79,9 +79,15 @@ class Composer:
             return f"【{n.doc_number} 第{int_to_cn(c.number)}条 {c.title}】"
         return f"{tag(c)}（{n.doc_number}）"
 
+    def __post_init__(self) -> None:
+        self._repealed_by: dict[str, Notice] = {}  # 文号 → the first notice of the corpus that repeals it
+        for o in self.notices:
+            for number in o.supersedes:
+                self._repealed_by.setdefault(number, o)
+
     def superseded_by(self, n: Notice) -> Notice | None:
         """A notice of the corpus that repeals this one (its 文号 in the other's supersedes)."""
-        return next((o for o in self.notices if n.doc_number and n.doc_number in o.supersedes), None)
+        return self._repealed_by.get(n.doc_number) if n.doc_number else None
 
     def state(self, n: Notice, today: date, expiring_days: int = 60) -> str:
         """The validity state as a code: repealed / expired / expiring / in_force / no_expiry."""
@@ -136,10 +142,12 @@ class Composer:
                 if lang == "zh"
                 else f"I can answer questions about its {len(n.clauses)} measures: {topics}."
             )
-        docs = "；".join(self._source(n) for n in self.notices)
-        return (
-            f"我可以解答以下通知：{docs}。" if lang == "zh" else f"I can answer questions about these notices: {docs}."
-        )
+        limit = 10  # a refusal names a few; `policy-assistant notices` and /v1/notices list them all
+        docs = "；".join(self._source(n) for n in self.notices[:limit])
+        more = len(self.notices) - limit
+        if lang == "zh":
+            return f"我可以解答以下通知：{docs}" + (f"等{len(self.notices)}份通知。" if more > 0 else "。")
+        return f"I can answer questions about these notices: {docs}" + (f" and {more} more." if more > 0 else ".")
 
     def validity_notice(self, n: Notice, today: date, lang: str) -> str:
         """The warning every answer carries once the notice has expired or been repealed (empty while in force)."""
@@ -195,10 +203,15 @@ class Composer:
         return Answer(text=f"{head}\n{self._topics(q.lang)}", refused=True, citations=[], kind=Kind.OOS, lang=q.lang)
 
     def which_notice(self, q: Query, today: date) -> Answer:
-        """Several notices and nothing says which one a document question or 第N条 is about: ask."""
+        """Several notices and nothing says which one a document question or 第N条 is about: ask (listing
+        the first `reverse_limit` of them and how many more there are)."""
+        shown = self.notices[: self.reverse_limit]
         docs = "\n".join(
-            f"{i}. {self._source(n)} — {self.status(n, today, q.lang)}" for i, n in enumerate(self.notices, start=1)
+            f"{i}. {self._source(n)} — {self.status(n, today, q.lang)}" for i, n in enumerate(shown, start=1)
         )
+        if len(self.notices) > len(shown):
+            more = len(self.notices) - len(shown)
+            docs += f"\n……另有{more}份通知。" if q.lang == "zh" else f"\n… and {more} more notices."
         text = (
             f"请问您问的是哪一份通知？请说出文号或标题，例如“{self.notices[0].doc_number}的有效期”。\n{docs}"
             if q.lang == "zh"

@@ -97,11 +97,12 @@ class Router:
                 for a in names:
                     aliases.setdefault(a.lower(), unit)
         self.unit_aliases = dict(sorted(aliases.items(), key=lambda kv: -len(kv[0])))
-        self.corpus_text = (
-            "\n".join(c.text for n in self.notices for c in n.clauses)
-            + "\n"
-            + "\n".join(f"{n.title}{n.preamble}{n.effective}{n.office}" for n in self.notices)
-        )
+        # Each distinct passage once (notices repeat one another's sentences), so that a word a question
+        # brings is looked for in as little text as possible; known() also remembers its answers.
+        passages = [c.text for n in self.notices for c in n.clauses]
+        passages += [f"{n.title}{n.preamble}{n.effective}{n.office}" for n in self.notices]
+        self.corpus_text = "\n".join(dict.fromkeys(passages))
+        self._known: dict[str, bool] = {}
         self.corpus_lower = self.corpus_text.lower()  # lowered once: `in` checks run on every question
         self.max_clause = max((c.number for n in self.notices for c in n.clauses), default=0)
 
@@ -163,8 +164,16 @@ class Router:
 
     def knows(self, word: str) -> bool:
         """Is the word in the notices, or one the glossary maps to them?"""
-        glossary = self.lexicon.glossary
-        return word in self.corpus_lower or word in glossary or (is_chinese(word) and any(word in g for g in glossary))
+        known = self._known.get(word)
+        if known is None:
+            glossary = self.lexicon.glossary
+            known = (
+                word in self.corpus_lower or word in glossary or (is_chinese(word) and any(word in g for g in glossary))
+            )
+            if len(self._known) >= 100_000:  # bounded: forget everything rather than grow without end
+                self._known.clear()
+            self._known[word] = known
+        return known
 
     def coverage(self, text: str, off_topic_words: frozenset[str] = frozenset()) -> float:
         """Share of the question's content words that the notices (or the glossary) know, minus the
