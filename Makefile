@@ -11,7 +11,7 @@ PY_SOURCES := assistant evals tests ui.py
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: setup index browser run check test eval bench lint format clean
+.PHONY: setup index browser run check test eval bench bench-api lint format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -52,6 +52,11 @@ eval: index
 
 bench: index
 	$(BIN)/policy-assistant bench
+
+# The HTTP paths under load (16 and 64 clients, 30 s each) and corpora of 10 / 1,000 / 10,000 notices
+# (the last takes about 15 minutes): evals/reports/bench-api-<time>/
+bench-api: setup
+	$(BIN)/python -m evals.bench_api
 
 lint: setup
 	$(BIN)/ruff check $(PY_SOURCES)

@@ -85,3 +85,19 @@ def test_adding_one_notice_to_a_built_corpus_reindexes_just_that_notice(tmp_path
     assert got["add_one_documents"] > 0 and got["add_one_s"] > 0 and got["add_one_reindex_s"] > 0
     assert len(list(corpus.glob("*.txt"))) == 4
     assert synthesize(raw, 4, doc_id=SEED.stem)[:3] == synthesize(raw, 3, doc_id=SEED.stem)  # the 3 it extends
+
+
+@pytest.mark.slow
+def test_the_api_benchmark_runs_every_path_and_writes_its_reports(tmp_path):
+    from evals import bench_api
+
+    result = bench_api.run(
+        tmp_path, seconds=1, clients=(2,), scales=(3,), load_questions=3, scale_questions=3, repeats=1
+    )
+    rows = {r["path"]: r for r in result["load"]["rows"]}
+    assert set(rows) == {"ask", "chat", "gradio"}
+    assert all(r["answers"] > 0 and r["errors"] == 0 for r in rows.values())
+    (scale,) = result["scale"]["rows"]
+    assert scale["notices"] == 3 and scale["build_seconds"] > 0 and scale["p95_ms"] > 0
+    for name in ("bench_api.json", "bench_api.md", "bench_api.png"):
+        assert (tmp_path / name).stat().st_size > 0

@@ -349,7 +349,12 @@ class Composer:
                 if q.lang == "zh"
                 else f"… and {rest} more; name a document number to narrow it down."
             )
-        return self._finish(q, list(dict.fromkeys(n for n, _ in matches)), today, lines, cites)
+        return self._finish(q, self._listed(matches), today, lines, cites)
+
+    def _listed(self, matches: list[tuple[Notice, Clause]]) -> list[Notice]:
+        """The notices of the measures a list shows (the first `reverse_limit`), each once, in order: the
+        ones whose validity warnings the answer carries."""
+        return list({n.doc_id: n for n, _ in matches[: self.reverse_limit]}.values())
 
     def _notice_heading(self, matches: list[tuple[Notice, Clause]], i: int) -> list[str]:
         """In a list spanning several notices, the notice's name before its first listed measure (i: 1-based)."""
@@ -398,7 +403,7 @@ class Composer:
                 if q.lang == "zh"
                 else f"… and {len(matches) - self.reverse_limit} more."
             )
-        return self._finish(q, list(dict.fromkeys(n for n, _ in matches)), today, lines, cites)
+        return self._finish(q, self._listed(matches), today, lines, cites)
 
     def meta(self, q: Query, n: Notice, today: date, clause: Clause | None = None) -> Answer:
         zh = q.lang == "zh"

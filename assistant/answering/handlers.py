@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date
 
@@ -56,6 +57,19 @@ class Answering:
         self.quote = quoter
         self.settings = settings
         self.by_id = {n.doc_id: n for n in notices}
+        self.by_unit: dict[str, list[tuple[Notice, Clause]]] = {}  # unit → its measures, in corpus order
+        for n in notices:
+            for c in n.clauses:
+                for u in dict.fromkeys(c.units):
+                    self.by_unit.setdefault(u, []).append((n, c))
+        # Every measure's text in one string (NUL between measures): "which measures mention X" is one
+        # str.find pass however many notices there are, not a Python loop over every measure.
+        self._all = [(n, c) for n in notices for c in n.clauses]
+        self._starts, pos = [], 0
+        for _, c in self._all:
+            self._starts.append(pos)
+            pos += len(c.text) + 1
+        self._texts = "\0".join(c.text for _, c in self._all)
         self.table: dict[Kind, Handler] = {
             Kind.OOS: self.refuse,
             Kind.META: self.meta,
@@ -110,13 +124,25 @@ class Answering:
     def reverse(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
         within = [self.by_id[q.doc]] if q.doc_named and q.doc else self.notices
         if q.term:  # which measures mention a word
-            matches = [(n, c) for n in within for c in n.clauses if q.term in c.text]
+            matches = [(n, c) for n, c in self.mentioning(q.term) if within is self.notices or n is within[0]]
             a = self.composer.mentions(q, q.term, matches, today)
         else:
-            matches = [(n, c) for n in within for c in n.clauses if q.unit in c.units]
+            matches = self.by_unit.get(q.unit or "", [])
+            if within is not self.notices:
+                matches = [(n, c) for n, c in matches if n.doc_id == within[0].doc_id]
             a = self.composer.reverse(q, q.unit or "", matches, today)
         timer.lap("answer")
         return a
+
+    def mentioning(self, term: str) -> list[tuple[Notice, Clause]]:
+        """The measures whose text contains the term, in corpus order."""
+        out, at = [], self._texts.find(term)
+        while at >= 0:
+            i = bisect_right(self._starts, at) - 1
+            out.append(self._all[i])
+            nxt = self._starts[i + 1] if i + 1 < len(self._starts) else len(self._texts)
+            at = self._texts.find(term, nxt)
+        return out
 
     def lookup(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
         a = self.composer.lookup(q, notice, q.clauses, today)

@@ -25,7 +25,7 @@ from .. import __version__, contract
 from ..errors import InvalidQuestion, NotReady, PolicyError
 from ..service import Service
 from ..settings import Settings
-from . import chat
+from .chat import chunks, completion, model_list, openai_error, read_messages
 from .docs import ASK_BODY, CHAT_BODY, INDEX_BODY
 from .guard import LOOPBACK_HOSTS, Guard, allowed_host_names
 from .metrics import CONTENT_TYPE, Metrics
@@ -77,6 +77,14 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     async def body(request: Request) -> object:
         return contract.loads(contract.decode_line(await request.body()))
 
+    async def offload(fn: Any, *args: Any) -> Any:
+        """Extractive answers are CPU-bound and take milliseconds: computed on the event loop they cost no
+        thread hand-offs (under load, threads only take turns at the GIL). Anything that waits — a
+        configured LLM, the first questions while the index opens — runs in the thread pool."""
+        if settings.llm.model is None and service.ready():
+            return fn(*args)
+        return await run_in_threadpool(fn, *args)
+
     def answer(question: object, history: object, doc: str | None) -> Any:
         t0 = time.perf_counter()
         a = service.ask(question, history, doc, timeout=READY_WAIT)
@@ -88,7 +96,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     async def ask(request: Request) -> Response:
         req = contract.parse_request(await body(request))
         try:
-            a = await run_in_threadpool(answer, req.question, req.history, req.doc)
+            a = await offload(answer, req.question, req.history, req.doc)
         except InvalidQuestion as exc:
             metrics.errors.labels(exc.code).inc()
             return _json(contract.error_json(exc, req.id, with_id=req.id is not None), 422)
@@ -99,20 +107,20 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     )
     async def chat_completions(request: Request) -> Response:
         try:
-            question, history, model, stream = chat.read_messages(await body(request))
-            a = await run_in_threadpool(answer, question, history, None)
+            question, history, model, stream = read_messages(await body(request))
+            a = await offload(answer, question, history, None)
         except PolicyError as exc:  # in OpenAI's error shape, which its clients read
             metrics.errors.labels(exc.code).inc()
             status = 503 if isinstance(exc, NotReady) else 422
-            return _json(chat.error(exc), status)
+            return _json(openai_error(exc), status)
         extension = contract.answer_json(a)
         if stream:
-            return StreamingResponse(chat.chunks(a, extension, model), media_type="text/event-stream")
-        return _json(chat.completion(a, extension, model, question, history))
+            return StreamingResponse(chunks(a, extension, model), media_type="text/event-stream")
+        return _json(completion(a, extension, model, question, history))
 
     @app.get("/v1/models", tags=["answers"], summary="The one model this server answers as")
     async def models() -> Response:
-        return _json(chat.models())
+        return _json(model_list())
 
     # --- the notices -------------------------------------------------------------------------------
     def notice_or_404(doc_id: str):

@@ -120,14 +120,14 @@ def chunks(answer: Answer, extension: dict, model: str) -> Iterator[str]:
     yield "data: [DONE]\n\n"
 
 
-def error(exc: Exception) -> dict:
+def openai_error(exc: Exception) -> dict:
     """An error in OpenAI's shape ({"error": {message, type, code}}), which its clients show."""
     code = getattr(exc, "code", "internal")
     kind = "server_error" if code in ("not_ready", "internal") else "invalid_request_error"
     return {"error": {"message": str(exc), "type": kind, "param": None, "code": code}}
 
 
-def models() -> dict:
+def model_list() -> dict:
     return {
         "object": "list",
         "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "policy-assistant"}],
