@@ -88,10 +88,11 @@ class Assistant:
         return self.composer.status(n, self.today(), "zh")
 
     def warm_up(self) -> None:
-        """Load everything that is otherwise loaded on the first question (embedder, caches)."""
+        """Load everything that is otherwise loaded on the first question (embedder, caches). Only the
+        extractive path runs: warming up never calls a configured model."""
         self.retriever.embed("warm up")
         first = next((c for n in self.notices for c in n.clauses), None)
-        self.ask(first.title if first else "warm up")
+        self._extractive(first.title if first else "warm up", None, None)
 
     # --- the API -----------------------------------------------------------------------------
     def ask(self, question: object, history: object = None, doc: str | None = None) -> Answer:

@@ -213,3 +213,11 @@ def test_without_a_model_answers_are_extractive_and_langchain_openai_is_not_impo
         "assert 'langchain_openai' not in sys.modules and 'openai' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_warming_up_never_calls_the_model(assistant):
+    model = fake(GOOD)
+    a = with_model(assistant, model)
+    a.warm_up()
+    assert model.seen == []
+    assert a.ask(LAND).mode == "llm" and len(model.seen) == 1  # the model is there for real questions
