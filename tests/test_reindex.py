@@ -20,7 +20,7 @@ import pytest
 from assistant import Settings
 from assistant.store import Store
 
-from .helpers import SEED, VENV_BIN, Server, free_port, made_up
+from .helpers import SEED, VENV_BIN, Server, made_up
 
 pytestmark = pytest.mark.slow
 
@@ -175,42 +175,6 @@ def test_a_build_killed_midway_leaves_the_previous_version_serving(tmp_path, cor
         assert server.ready()["notices"] == 150
     finally:
         server.stop()
-
-
-@pytest.fixture()
-def chroma_server(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "chroma"),
-            "run",
-            "--path",
-            str(tmp_path / "chroma-server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        wait_for(lambda: _listening(port), timeout=30, every=0.2)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_two_app_processes_share_one_chroma_server_and_follow_a_reindex(tmp_path, corpus, chroma_server):
