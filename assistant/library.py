@@ -152,6 +152,7 @@ class Library:
                 (self._en_words if w.isascii() else self._zh_words).setdefault(w, []).append(k)
         self._longest = max(map(len, self._zh_words), default=0)
         self._all_ids = set(self.by_id)
+        self._order = {n.doc_id: i for i, n in enumerate(notices)}  # corpus order, for ties
         self._title_chars: dict[str, set[str]] = {}
         for n in notices:
             for ch in set(n.title):
@@ -187,19 +188,20 @@ class Library:
                 return n
         low = text.lower()
         allowed = self._all_ids if candidates is self.notices else {n.doc_id for n in candidates}
-        scores = dict.fromkeys(allowed, 0)
+        scores: dict[str, int] = {}  # only the notices something in the question points to
         for w in self._mentioned(low):
             for k in self._zh_words.get(w, ()) or self._en_words.get(w, ()):
                 if k in allowed:
-                    scores[k] += 1
+                    scores[k] = scores.get(k, 0) + 1
         for w in [w for w in self.lexicon.content_words(text) if len(w) >= 3]:
             owners = set.intersection(*(self._title_chars.get(ch, set()) for ch in w)) & allowed
             for k in owners:
                 title = self.by_id[k].title
                 if w not in title and abbreviates(w, title):
-                    scores[k] += 1
+                    scores[k] = scores.get(k, 0) + 1
         best = max(scores.values(), default=0)
-        top = [n for n in candidates if scores[n.doc_id] == best]
+        order = self._order if candidates is self.notices else {n.doc_id: i for i, n in enumerate(candidates)}
+        top = sorted((self.by_id[k] for k, v in scores.items() if v == best), key=lambda n: order[n.doc_id])
         if best > 0 and len({self.family[n.doc_id] for n in top}) == 1:
             return next((n for n in top if n.parent is None), top[0])  # a tie within a family: the main notice
         if by_number:
