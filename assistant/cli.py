@@ -146,6 +146,11 @@ def index(rebuild: bool, check: bool) -> None:
         return
     t0 = time.perf_counter()
     a = _assistant(_settings(None), rebuild=rebuild)
+    if a.store.read_only:
+        raise click.ClickException(
+            f"the index folder {a.settings.index_dir} is read-only: nothing was built "
+            "(build where it can be written; a read-only index is served as built)"
+        )
     n = sum(len(x.clauses) for x in a.notices)
     state = a.index_change.describe()
     click.echo(

@@ -94,6 +94,12 @@ class Service:
         return self.wait().ask_stream(question, history, doc)
 
     # --- index versions ----------------------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        """Is the index served from a read-only folder (served as built; reindex() cannot build)?"""
+        a = self._assistant
+        return a is not None and a.store.read_only
+
     def reindex(self, rebuild: bool = False) -> IndexChange:
         """Build a new index version from the corpus as it is now (only if it changed, unless rebuild),
         switch to it, and serve it. The serving Assistant answers throughout."""

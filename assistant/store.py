@@ -14,7 +14,10 @@ import json
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 import threading
+import weakref
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,6 +111,13 @@ class IndexChange:
         return "updated: " + "; ".join(parts)
 
 
+def _writable(folder: Path) -> bool:
+    """Can this process write in `folder` (or create it)? False on a read-only filesystem."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
+
+
 def _hit(id_: str, similarity: float) -> DenseHit:
     """A hit from its document id (see clause_id / sentence_id): <doc_id>#<clause>[.s<sentence>]."""
     doc_id, rest = id_.rsplit("#", 1)
@@ -163,6 +173,10 @@ class Store:
         self._count: int | None = None  # documents in the collection (fixed while it is open)
         self._matrix: tuple[Any, list[str]] | None = None  # a small version's vectors, for exact search
         self._matrix_lock = threading.Lock()
+        # A local index in a folder this process cannot write (a read-only mount, an image layer) is
+        # served from a private copy: Chroma writes to its files even to read them. Nothing is built then.
+        self.read_only = not settings.chroma.host and not _writable(settings.index_dir)
+        self._copy: Path | None = None
 
     @property
     def embedding_function(self) -> ChromaEmbeddingFunction:
@@ -183,10 +197,27 @@ class Store:
             s = self.settings
             if s.chroma.host:
                 self._client = chromadb.HttpClient(host=s.chroma.host, port=s.chroma.port, settings=chroma_settings)
+            elif self.read_only:
+                self._client = chromadb.PersistentClient(path=str(self._private_copy()), settings=chroma_settings)
             else:
                 s.index_dir.mkdir(parents=True, exist_ok=True)
                 self._client = chromadb.PersistentClient(path=str(s.index_dir / "chroma"), settings=chroma_settings)
         return self._client
+
+    def _private_copy(self) -> Path:
+        """A copy of the read-only store in a temporary folder, removed when this Store goes."""
+        src = self.settings.index_dir / "chroma"
+        if not (src / "chroma.sqlite3").is_file():
+            raise BuildError(
+                f"the index folder {self.settings.index_dir} is read-only and holds no index: "
+                "build it (policy-assistant index) where it can be written, then mount it"
+            )
+        tmp = Path(tempfile.mkdtemp(prefix="policy-index-"))
+        weakref.finalize(self, shutil.rmtree, tmp, ignore_errors=True)
+        shutil.copytree(src, tmp / "chroma")
+        log.info("the index at %s is read-only; serving a private copy in %s", src, tmp)
+        self._copy = tmp / "chroma"
+        return self._copy
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -311,6 +342,9 @@ class Store:
         over with their vectors, not embedded again). build=False only follows the pointer (a replica, or a
         process reloading after another one rebuilt). A damaged local store (garbage pages in
         chroma.sqlite3 …) is moved aside with one log line and built again."""
+        if self.read_only and (build or rebuild):
+            log.warning("the index at %s is read-only: serving it as built, not building", self.settings.index_dir)
+            build = False
         try:
             change = self._open(notices, corpus_sha256, rebuild, build)
             self._check()

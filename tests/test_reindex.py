@@ -205,3 +205,69 @@ def test_two_app_processes_share_one_chroma_server_and_follow_a_reindex(tmp_path
         one.stop()
         if two is not None:
             two.stop()
+
+
+# --- an index on a read-only filesystem -----------------------------------------------------------
+@pytest.fixture()
+def read_only_index(tmp_path):
+    """A built index, then the same folder seen read-only: a read-only bind mount where this process
+    may mount (root in a container), else a folder without write permission (any other user)."""
+    built = tmp_path / "built"
+    env = {**os.environ, "POLICY_INDEX_DIR": str(built), "POLICY_CORPUS_DIR": str(SEED.parent)}
+    subprocess.run([str(VENV_BIN / "policy-assistant"), "index"], env=env, check=True, capture_output=True)
+    view = tmp_path / "ro"
+    view.mkdir()
+    mounted = (
+        subprocess.run(["mount", "--bind", str(built), str(view)], capture_output=True).returncode == 0
+        and subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], capture_output=True).returncode == 0
+    )
+    if not mounted:
+        subprocess.run(["umount", str(view)], capture_output=True)
+        if os.geteuid() == 0:
+            pytest.skip("root without mount: no way to make a folder read-only here")
+        view.rmdir()
+        view = built
+        for d in [view, *[p for p in view.rglob("*") if p.is_dir()]]:
+            d.chmod(0o555)
+    assert not os.access(view, os.W_OK)
+    yield view
+    if mounted:
+        subprocess.run(["umount", str(view)], check=True)
+    else:
+        for d in [view, *[p for p in view.rglob("*") if p.is_dir()]]:
+            d.chmod(0o755)
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+def test_an_index_on_a_read_only_filesystem_is_served_as_built(tmp_path, read_only_index):
+    before = _tree(read_only_index)
+    server = Server(tmp_path, read_only_index, "--no-ui", corpus_dir=str(SEED.parent))
+    try:
+        with server.http() as http:
+            answer = http.post("/v1/ask", json={"question": SEED_QUESTION}).json()
+            assert cites(answer)[0] == ("市政办发〔2023〕31号", 9), answer
+            refused = http.post("/v1/index", json={"rebuild": True})
+            assert refused.status_code == 409 and refused.json()["code"] == "read_only"
+            assert "read-only" in refused.json()["error"]
+            assert http.post("/v1/ask", json={"question": SEED_QUESTION}).status_code == 200  # still serving
+    finally:
+        server.stop()
+    assert "read-only; serving a private copy" in server.output()
+    assert _tree(read_only_index) == before  # nothing written, nothing moved aside
+
+    env = {**server.env, "POLICY_INDEX_DIR": str(read_only_index)}
+    cli = [str(VENV_BIN / "policy-assistant")]
+    build = subprocess.run([*cli, "index"], env=env, capture_output=True, text=True)
+    assert build.returncode == 1 and "read-only: nothing was built" in build.stderr
+    empty = subprocess.run(
+        [*cli, "ask", "用地"],
+        env={**env, "POLICY_INDEX_DIR": str(read_only_index / "none")},
+        capture_output=True,
+        text=True,
+    )
+    assert empty.returncode == 1 and "read-only and holds no index" in empty.stderr
+    assert "Traceback" not in build.stderr + empty.stderr
+    assert _tree(read_only_index) == before

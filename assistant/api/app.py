@@ -167,6 +167,12 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
         rebuild = obj.get("rebuild", False) if isinstance(obj, dict) else None
         if not isinstance(rebuild, bool):
             raise InvalidQuestion('the body must be {"rebuild": true|false} or empty', "bad_request")
+        if service.read_only:
+            raise ApiError(
+                f"the index folder {settings.index_dir} is read-only: it is served as built and cannot be rebuilt here",
+                "read_only",
+                409,
+            )
         t0 = time.perf_counter()
         change = await run_in_threadpool(service.reindex, rebuild)
         return _json(
