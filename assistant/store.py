@@ -17,8 +17,8 @@ import secrets
 import shutil
 import tempfile
 import threading
-import weakref
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
