@@ -66,7 +66,9 @@ class Assistant:
             Quoter(self.retriever, s.quote),
             s.retrieval,
         )
-        self.llm = make_generator(s.llm, self.composer)  # None unless POLICY_LLM_MODEL is set
+        self.llm = make_generator(
+            s.llm, self.composer, self.lexicon.content_words
+        )  # None unless POLICY_LLM_MODEL is set
         self.startup_seconds = time.perf_counter() - t0
 
     def today(self) -> date:

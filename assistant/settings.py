@@ -81,7 +81,13 @@ class LLMSettings(_Group):
     model: str | None = Field(None, description="chat model name; unset = extractive answers only")
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, ending in /v1")
     api_key: str | None = Field(None, description="API key, if the endpoint wants one")
-    timeout: float = Field(20.0, gt=0, description="seconds to wait for the model (per read while streaming)")
+    timeout: float = Field(20.0, gt=0, description="seconds one generated answer may take, start to end")
+    min_support: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of a generated Chinese sentence's content words that must occur in the cited clauses",
+    )
 
 
 class ServerSettings(_Group):

@@ -4,6 +4,7 @@ POST /<mode>/v1/chat/completions, where <mode> picks the behaviour:
   ok        the configured reply: one chat.completion, or SSE chunks ending in `data: [DONE]`
             when the request has "stream": true
   slow      the same after sleeping `delay` seconds (longer than the client's timeout)
+  trickle   the reply streamed one character every `delay` / 4 seconds (each read is quick, the whole is not)
   error     HTTP 500 with an OpenAI-style error body
   malformed HTTP 200 whose body is not a chat completion (streaming: a broken SSE line)
 Every request is recorded (mode, lower-cased headers, JSON body) in `requests`.
@@ -68,7 +69,7 @@ class StubOpenAI:
             if body.get("stream"):
                 return self._sse(h, ['data: {"choices": [{"delta": {"content": "没有结尾'])
             return self._send(h, 200, "<html>502 bad gateway</html>")
-        if mode not in ("ok", "slow"):
+        if mode not in ("ok", "slow", "trickle"):
             return self._send(h, 404, {"error": {"message": f"no route {h.path}"}})
         model = body.get("model", "stub")
         if not body.get("stream"):
@@ -86,7 +87,8 @@ class StubOpenAI:
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 },
             )
-        pieces = [self.reply[i : i + 4] for i in range(0, len(self.reply), 4)]
+        size = 1 if mode == "trickle" else 4
+        pieces = [self.reply[i : i + size] for i in range(0, len(self.reply), size)]
         events = []
         for i, piece in enumerate(pieces + [None]):
             delta = {} if piece is None else ({"role": "assistant", "content": piece} if i == 0 else {"content": piece})
@@ -103,7 +105,7 @@ class StubOpenAI:
                     ensure_ascii=False,
                 )
             )
-        self._sse(h, events + ["data: [DONE]"])
+        self._sse(h, events + ["data: [DONE]"], pause=self.delay / 4 if mode == "trickle" else 0.01)
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, payload: dict | str) -> None:
@@ -115,7 +117,7 @@ class StubOpenAI:
         h.wfile.write(data)
 
     @staticmethod
-    def _sse(h: BaseHTTPRequestHandler, events: list[str]) -> None:
+    def _sse(h: BaseHTTPRequestHandler, events: list[str], pause: float = 0.01) -> None:
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
         h.send_header("Connection", "close")
@@ -123,7 +125,7 @@ class StubOpenAI:
         for event in events:
             h.wfile.write((event + "\n\n").encode())
             h.wfile.flush()
-            time.sleep(0.01)
+            time.sleep(pause)
         h.close_connection = True
 
 

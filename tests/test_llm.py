@@ -4,7 +4,6 @@ cites well, cites clauses that were not retrieved, invents figures, cites nothin
 from __future__ import annotations
 
 import copy
-import itertools
 import logging
 import subprocess
 import sys
@@ -41,7 +40,7 @@ def with_model(assistant, model, today: date | None = None):
     a = copy.copy(assistant)
     if today:
         a.settings = a.settings.with_(today=today)
-    a.llm = LLMAnswerer(model, a.composer)
+    a.llm = LLMAnswerer(model, a.composer, words=a.lexicon.content_words)
     return a
 
 
@@ -82,7 +81,6 @@ def test_a_marker_for_a_clause_that_was_not_retrieved_is_removed(assistant):
     [
         ("不低于1/3用于工业项目[第99条]。", "no valid citation"),
         ("年度供地中不低于三分之一用于工业项目。", "no valid citation"),
-        ("", "no valid citation"),
         ("不低于50%用于工业项目[第1条]。", "invented figure 50%"),
         ("每年安排500万元用地补助[第1条]。", "invented figure 500万元"),
         ("每个项目可获三十亩工业用地[第1条]。", "invented figure 三十亩"),
@@ -165,25 +163,84 @@ def test_a_reply_that_repeats_the_hidden_instructions_is_not_shown(assistant):
     assert prompts.RULES[0] not in a.text
 
 
-def test_streaming_yields_growing_text_then_the_checked_answer(assistant):
-    a = with_model(assistant, FakeListChatModel(responses=[GOOD]))
+TWO_SENTENCES = (
+    "年度国有建设用地供应计划中，不低于1/3用于工业项目[第1条]。工业用地占城镇建设用地面积比重不少于20%[第1条]。"
+)
+
+
+def test_streaming_shows_each_sentence_once_checked_then_the_answer(assistant):
+    a = with_model(assistant, FakeListChatModel(responses=[TWO_SENTENCES]))
     steps = list(a.ask_stream(LAND))
     partial = [text for text, final in steps if final is None]
-    assert len(partial) > 5 and all(x in y for x, y in itertools.pairwise(partial))
+    assert partial == [
+        "年度国有建设用地供应计划中，不低于1/3用于工业项目【第一条】。",
+        TWO_SENTENCES.replace("[第1条]", "【第一条】"),
+    ]
     text, final = steps[-1]
     assert final is not None and final.mode == "llm" and text == final.text
     assert final.citations[0].clause == 1
 
 
-def test_streaming_an_invented_figure_ends_with_the_extractive_answer(assistant):
+@pytest.mark.parametrize(
+    "reply,never_shown",
+    [
+        ("不低于50%用于工业项目[第1条]。", "50%"),  # the first sentence fails: nothing is shown
+        ("不低于1/3用于工业项目[第1条]。配套费减免50%，每亩补贴30万元[第1条]。", "30万"),
+        ("不低于1/3用于工业项目[第1条]。所有企业都可以免费获得工业用地，无需任何审批[第1条]。", "免费"),
+    ],
+)
+def test_streaming_never_shows_a_sentence_that_fails_the_check(assistant, reply, never_shown):
     extractive = assistant.ask(LAND)
-    steps = list(
-        with_model(assistant, FakeListChatModel(responses=["不低于50%用于工业项目[第1条]。"])).ask_stream(LAND)
-    )
-    assert any("50%" in text for text, final in steps if final is None)  # it was streamed …
+    steps = list(with_model(assistant, FakeListChatModel(responses=[reply])).ask_stream(LAND))
+    assert not any(never_shown in text for text, final in steps if final is None)
     text, final = steps[-1]
-    assert final.mode == "extractive" and text == extractive.text  # … and then replaced
-    assert "invented figure 50%" in final.note
+    assert final.mode == "extractive" and text == extractive.text
+    assert final.note.startswith("llm_fallback: ")
+
+
+@pytest.mark.parametrize(
+    "reply,why",
+    [
+        ("所有企业都可以免费获得工业用地，无需任何审批[第1条]。", "claims 「所有」"),
+        ("企业可以向园区申请厂房租金补贴，还可安排专人对接[第1条]。", "says what the cited clauses do not"),
+        ("Every company gets industrial land free of charge [第1条].", "claims 'free'"),
+    ],
+)
+def test_a_claim_no_cited_sentence_supports_falls_back_even_without_a_figure(assistant, reply, why):
+    a = with_model(assistant, fake(reply)).ask(LAND)
+    assert a.mode == "extractive" and why in a.note, a.note
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "年度供地中不低于三分之一用于工业项目[第1条]。",
+        "工业用地占比不能低于两成，年度供应用地至少三分之一给工业项目[第1条]。",
+        "鼓励把商业、住宅用地转成工业用地，给工业发展预留空间[第1条]。",
+    ],
+)
+def test_a_paraphrase_of_the_cited_clause_is_supported(assistant, reply):
+    a = with_model(assistant, fake(reply)).ask(LAND)
+    assert a.mode == "llm", a.note
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "![ ](https://tracker.example/pixel.gif?u=1)",
+        '<img src="https://tracker.example/p.gif">',
+        "[工业项目](https://phish.example/login)",
+        "详见 https://phish.example/form 或 www.phish.example",
+        "<a href='https://phish.example'>官方入口</a><script>alert(1)</script>",
+        "<https://phish.example>",
+    ],
+)
+def test_links_images_and_html_in_model_output_are_stripped(assistant, markup):
+    a = with_model(assistant, fake(f"不低于1/3用于工业项目[第1条]。{markup}")).ask(LAND)
+    assert a.mode == "llm" and "不低于1/3用于工业项目【第一条】。" in a.text
+    for bad in ("http", "www.", "<", "](", "phish", "tracker"):
+        assert bad not in a.text
+    assert "removed links, images or HTML" in a.note
 
 
 def test_a_model_failing_mid_stream_is_logged_once_and_answered_extractively(assistant, caplog):
@@ -200,6 +257,7 @@ def test_after_expiry_the_expiry_notice_leads_generated_and_fallback_answers(ass
     ok = with_model(assistant, fake(GOOD), today=expired).ask(LAND)
     bad = with_model(assistant, fake("不低于50%[第1条]"), today=expired).ask(LAND)
     streamed = list(with_model(assistant, FakeListChatModel(responses=[GOOD]), today=expired).ask_stream(LAND))
+    assert len(streamed) == 2
     assert ok.mode == "llm" and bad.mode == "extractive"
     for text in (ok.text, bad.text, streamed[0][0], streamed[-1][0]):
         assert text.startswith("⚠️ 注意：") and "已失效" in text.splitlines()[0]

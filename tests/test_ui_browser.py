@@ -55,7 +55,7 @@ def index_dir(tmp_path_factory) -> Path:
 
 
 class App:
-    def __init__(self, tmp: Path, index_dir: Path, today: str, command: tuple[str, ...] = WEB):
+    def __init__(self, tmp: Path, index_dir: Path, today: str, command: tuple[str, ...] = WEB, **env_extra: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.feedback_log = tmp / "feedback.jsonl"
@@ -68,6 +68,7 @@ class App:
             "POLICY_INDEX_DIR": str(index_dir),
             "GRADIO_ANALYTICS_ENABLED": "False",
             "HF_HUB_OFFLINE": "1",
+            **env_extra,
         }
         with self.out.open("wb") as out:
             self.proc = subprocess.Popen(
@@ -374,3 +375,40 @@ def test_cli_serve_runs_the_same_ui(tmp_path, index_dir) -> None:
         assert "banner-expired" in banner and "2026年12月31日" in banner
     finally:
         app.stop()
+
+
+def test_with_a_model_the_chat_shows_only_checked_sentences(browser, tmp_path, index_dir) -> None:
+    """A model (the OpenAI-protocol stub, trickling its reply) writes one good sentence, then invents
+    figures. Every state the chat showed is recorded in the page: the good sentence appeared while the
+    answer streamed, the invented one never did, and the answer ends extractive."""
+    from .openai_stub import StubOpenAI
+
+    reply = (
+        "全市年度国有建设用地供应计划中，确保不低于1/3用于工业项目[第1条]。另外配套费减免50%，每亩补贴30万元[第1条]。"
+    )
+    with StubOpenAI(reply=reply, delay=0.2) as model:
+        app = App(
+            tmp_path,
+            index_dir,
+            today="2026-06-01",
+            POLICY_LLM_BASE_URL=model.url("trickle"),
+            POLICY_LLM_MODEL="stub-model",
+            POLICY_LLM_TIMEOUT="60",
+        )
+        page = open_page(browser, app)
+        try:
+            page.evaluate(
+                """() => { window.seen = [];
+                  new MutationObserver(() => { const b = document.querySelectorAll("#chat [data-testid='bot']");
+                    if (b.length) window.seen.push(b[b.length - 1].innerText); })
+                  .observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true}); }"""
+            )
+            final = ask(page, "我们想在高新区建个厂，年度供地里有多少是给工业项目的？")
+            seen = page.evaluate("window.seen")
+        finally:
+            page.context.close()
+            app.stop()
+    assert model.requests, "the model was asked"
+    assert any("不低于1/3用于工业项目【第一条】" in t for t in seen), seen  # streamed, sentence by sentence
+    assert not any("30万" in t or "50%" in t for t in seen)
+    assert "30万" not in final and "【第一条 强化工业用地保障】" in final

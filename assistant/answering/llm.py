@@ -3,25 +3,32 @@
 Off unless POLICY_LLM_MODEL is set (langchain-openai is imported only then). The Assistant routes the
 question (follow-ups resolved against history), retrieves and composes the extractive answer as always;
 for eligible kinds it then hands the routed Query and the retrieved clauses (the extractive answer's
-citations) to the LCEL chain here:
+citations) to the generator here (a LangChain prompt template and chat model):
 
     request → prompt (prompts.py: numbered clauses with text, units, 文号, validity) → chat model → text
-            → check (markers, clause references, figures, instruction leaks) → Answer(mode="llm")
+            → check → Answer(mode="llm")
 
-Anything the check rejects, and any failure of the model (timeout, refused connection, HTTP error,
-malformed reply), gives the extractive answer back with a one-line `note` saying why.
+The check strips links, images and HTML, then rejects an answer that cites no retrieved clause, refers
+to one that was not retrieved, states a figure the cited clauses do not, makes a sentence the cited
+clauses do not support (word pairs, absolute claims such as 免费/无需), or repeats its instructions.
+Anything it rejects, and any failure of the model (timeout, refused connection, HTTP error, malformed
+reply), gives the extractive answer back with a one-line `note` saying why.
+
+The model is always read as a stream, under one deadline per answer (`llm.timeout`), and a streaming
+caller is shown only text that passed the check: each sentence once it is complete and checked.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from operator import itemgetter
 from typing import Any
 
 from ..records import Answer, Citation, Clause, Kind, Notice, Query
@@ -35,7 +42,9 @@ log = logging.getLogger(__name__)
 LLM_KINDS = (Kind.FACT, Kind.UNITS)  # lookup/meta/reverse answers are verbatim text or dates: kept extractive
 
 
-def make_generator(settings: LLMSettings, composer: Composer) -> LLMAnswerer | None:
+def make_generator(
+    settings: LLMSettings, composer: Composer, words: Callable[[str], list[str]] | None = None
+) -> LLMAnswerer | None:
     """A generator for the configured model, or None when no model is configured (extractive only)."""
     if not settings.model:
         return None
@@ -55,7 +64,7 @@ def make_generator(settings: LLMSettings, composer: Composer) -> LLMAnswerer | N
         max_retries=0,  # one attempt: a dead model must not hold the asker for several timeouts
         temperature=0,
     )
-    return LLMAnswerer(model, composer)
+    return LLMAnswerer(model, composer, settings, words)
 
 
 # --- the chain's input ---------------------------------------------------------------------------
@@ -102,6 +111,7 @@ class Checked:
     text: str  # the model's text with markers normalised to 【第N条】
     cited: list[int]  # clause numbers it validly cites, in order of first citation
     removed: list[str] = field(default_factory=list)  # markers naming clauses that were not retrieved
+    stripped: bool = False  # links, images or HTML were removed
 
 
 MARKER = re.compile(r"[\[【［（(]([^\[\]【】［］（）()\n]{1,60})[\]】］）)]")
@@ -126,10 +136,132 @@ def leaks_instructions(text: str, run: int = 12) -> bool:
     return False
 
 
-def check(draft: str, sources: list[tuple[Notice, Clause, Citation]]) -> Checked:
-    """Keep a generated answer only if it cites retrieved clauses and states only their figures."""
+# Markup a model may emit that must never reach a page: images (a tracking pixel is fetched when shown),
+# links (a phishing address rendered as a link), HTML. Link text is kept, the address dropped.
+MARKUP = [
+    (re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL), ""),
+    (re.compile(r"!\[[^\]\n]*\]\s*(?:\([^)\n]*\)|\[[^\]\n]*\])"), ""),  # ![alt](url), ![alt][ref]
+    (re.compile(r"\[([^\]\n]*)\]\s*\((?:[a-z][\w+.-]*:|/|www\.)[^)\n]*\)", re.IGNORECASE), r"\1"),  # [text](url)
+    (re.compile(r"^\s*\[[^\]\n]+\]:\s*\S+.*$", re.MULTILINE), ""),  # [ref]: url
+    (re.compile(r"</?[a-zA-Z][^<>]*>|<!--.*?-->", re.DOTALL), ""),  # tags and comments (<http://…> too)
+    (re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);"), ""),  # entities that would smuggle markup back
+    (re.compile(r"\b(?:https?|ftp|file|data|javascript):[^\s<>\u3000-\u303f\uff00-\uffef]*", re.IGNORECASE), ""),
+    (re.compile(r"\bwww\.[^\s<>\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE), ""),
+]
+
+
+def strip_markup(text: str) -> tuple[str, bool]:
+    """The text without images, links, HTML and URLs; and whether anything was removed."""
+    out = text
+    for rx, repl in MARKUP:
+        out = rx.sub(repl, out)
+    return out, out != text
+
+
+# --- support: is each sentence said by the cited clauses? ----------------------------------------
+# Most content words of a Chinese sentence (jieba words, without figures, which are checked on their
+# own, and without the words any answer is made of) must occur in the cited clauses. Absolute claims
+# are checked word by word: 免费 or "free" in an answer needs 免费 (or a word meaning it) in a clause.
+# English sentences are checked by claims, figures and references only (their words are not the clauses').
+ANSWER_WORDS = set(
+    [
+        "根据",
+        "依据",
+        "按照",
+        "规定",
+        "明确",
+        "提到",
+        "指出",
+        "表示",
+        "包括",
+        "联系",
+        "咨询",
+        "申请",
+        "办理",
+        "提供",
+        "相关",
+        "部门",
+        "单位",
+        "政策",
+        "通知",
+        "文件",
+        "措施",
+        "条文",
+        "内容",
+        "方面",
+        "可以",
+        "需要",
+        "建议",
+        "如果",
+        "具体",
+        "情况",
+        "主要",
+        "目前",
+        "负责",
+        "您好",
+    ]
+)
+FIGURE_WORD = re.compile(r"^[\d.%％零〇一二两三四五六七八九十百千万亿]+[成倍]?$|分之")  # 20%, 三成, 三分之一
+CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)(?=\s)")
+CLAIMS_ZH = (
+    "所有", "全部", "一律", "一切", "任何", "免费", "无偿", "无需", "不需要", "不用", "无条件", "免审批",
+    "保证", "承诺", "肯定", "一定", "必然", "百分之百", "全额", "全免", "零成本", "自动",
+)  # fmt: skip
+CLAIMS_EN = {  # an English claim, and the Chinese words of a clause that license it
+    r"\b(?:all|every|any|everyone|anyone)\b": ("所有", "全部", "一律", "凡", "均", "各"),
+    r"\bfree\b|\bno (?:cost|charge|fee)s?\b": ("免费", "无偿", "免收", "免"),
+    r"\bwithout (?:any )?(?:approval|review|application)|\bno (?:approval|review|application)\b|\bno need\b"
+    r"|\bnot required\b|\bunconditional": ("无需", "免于", "不需", "无条件", "免"),
+    r"\bguarantee|\bpromise|\bcertainly\b|\bdefinitely\b|\bautomatic": ("保证", "确保", "承诺", "保障", "自动"),
+}
+
+
+def _jieba_words(text: str) -> list[str]:
+    import jieba
+
+    return [w for w in jieba.lcut(text) if len(w) >= 2]
+
+
+def unsupported(body: str, source: str, min_support: float, words: Callable[[str], list[str]]) -> str | None:
+    """Why a sentence of `body` is not supported by `source` (the cited clauses), or None."""
+    for sentence in SENTENCE_END.split(body):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        for word in CLAIMS_ZH:
+            if word in sentence and word not in source:
+                return f"claims 「{word}」, which the cited clauses do not say"
+        for rx, licences in CLAIMS_EN.items():
+            m = re.search(rx, sentence, re.IGNORECASE)
+            if m and not any(w in source for w in licences):
+                return f"claims {m[0]!r}, which the cited clauses do not say"
+        own = [
+            w
+            for w in words(sentence)
+            if CJK_WORD.search(w) and w not in ANSWER_WORDS and not FIGURE_WORD.search(w.translate(FULL_WIDTH))
+        ]
+        if len(own) >= 3:
+            share = sum(w in source for w in own) / len(own)
+            if share < min_support:
+                return f"says what the cited clauses do not ({share:.0%} of its words are theirs): {sentence[:40]}"
+    return None
+
+
+def check(
+    draft: str,
+    sources: list[tuple[Notice, Clause, Citation]],
+    min_support: float = 0.5,
+    final: bool = True,
+    words: Callable[[str], list[str]] = _jieba_words,
+) -> Checked:
+    """Keep a generated answer only if it cites retrieved clauses and says only what they say.
+
+    final=False checks the complete sentences of a draft still being streamed: no citation is required
+    yet, and figures and support are checked against every retrieved clause."""
     allowed = {c.number: c for _, c, _ in sources}
-    text = strip_think(draft).strip()
+    text, stripped = strip_markup(strip_think(draft))
+    text = text.strip()
     cited: list[int] = []
     removed: list[str] = []
 
@@ -149,7 +281,7 @@ def check(draft: str, sources: list[tuple[Notice, Clause, Citation]]) -> Checked
     text = MARKER.sub(normalise, text)
     text = re.sub(r"[ \t]+([，。；、,.;])", r"\1", text)  # tidy the gap a removed marker leaves
     cited = list(dict.fromkeys(cited))
-    if not cited:
+    if final and not cited:
         raise Rejected("no valid citation" + (f" (removed {'、'.join(removed)})" if removed else ""))
 
     body = re.sub(r"【第[^】]*条】", " ", text)
@@ -162,14 +294,27 @@ def check(draft: str, sources: list[tuple[Notice, Clause, Citation]]) -> Checked
         raise Rejected("repeats its instructions")
 
     known = set()
+    support = []
     for n, c, _ in sources:
-        if c.number in cited:
+        facts = f"{n.doc_number} {cn_date(n.issued)} {cn_date(n.valid_until)}"
+        if c.number in cited or not final:
             known |= figure_keys(c.text)
-        known |= figure_keys(f"{n.doc_number} {cn_date(n.issued)} {cn_date(n.valid_until)}")
+            support += [c.title, c.text, c.units_text, n.title, n.office]
+        known |= figure_keys(facts)
+        support.append(facts)
     for fig, key in figures(ENUMERATOR.sub(" ", body)):
         if key not in known:
             raise Rejected(f"invented figure {fig}")
-    return Checked(text=text, cited=cited, removed=removed)
+    why = unsupported(ENUMERATOR.sub(" ", body), "\n".join(support), min_support, words)
+    if why:
+        raise Rejected(why)
+    return Checked(text=text, cited=cited, removed=removed, stripped=stripped)
+
+
+def _complete_sentences(draft: str) -> str:
+    """The draft up to the end of its last complete sentence ("" while the first is being written)."""
+    ends = [m.end() for m in re.finditer(r"[。！？!?；;\n]|\.(?=\s)", draft)]
+    return draft[: ends[-1]] if ends else ""
 
 
 # --- figures: numbers with their units, compared by value ----------------------------------------
@@ -263,15 +408,21 @@ def figure_keys(source: str) -> set[tuple]:
 class LLMAnswerer:
     """Turns an eligible extractive answer into a generated one, or gives it back with a note."""
 
-    def __init__(self, model: Any, composer: Composer):
-        from langchain_core.output_parsers import StrOutputParser
-        from langchain_core.runnables import RunnableLambda, RunnablePassthrough
-
+    def __init__(
+        self,
+        model: Any,
+        composer: Composer,
+        settings: LLMSettings | None = None,
+        words: Callable[[str], list[str]] | None = None,  # content words of a text (the corpus's jieba)
+    ):
         self.composer = composer
+        self.settings = settings or LLMSettings()
+        self.words = words or _jieba_words
         self._clauses = {(n.doc_id, c.number): (n, c) for n in composer.notices for c in n.clauses}
-        # request → text (streamable); the full chain adds the check: {"request"} → Answer.
-        self.draft = RunnableLambda(prompt_inputs) | prompts.chat_prompt() | model | StrOutputParser()
-        self.chain = RunnablePassthrough.assign(draft=itemgetter("request") | self.draft) | RunnableLambda(self._finish)
+        # request → prompt → model, read as a stream of text; the check runs on what it yields. (Plain
+        # calls, not one LCEL pipe: a pipe stopped midway leaves its inner generators, and the model's
+        # HTTP stream, open until a garbage collection; here closing the stream closes the connection.)
+        self.prompt, self.model = prompts.chat_prompt(), model
 
     def eligible(self, q: Query, extractive: Answer) -> bool:
         """Only in-scope questions of the kinds we generate for, with at least one cited clause.
@@ -289,44 +440,84 @@ class LLMAnswerer:
         return Request(q, extractive, sources, today)
 
     def answer(self, q: Query, extractive: Answer, today: date, timings: dict[str, float] | None = None) -> Answer:
-        t0 = time.perf_counter()
-        req = self.request(q, extractive, today)
-        try:
-            return self.chain.invoke({"request": req})
-        except Exception as exc:
-            return self._failed(req, exc)
-        finally:
-            if timings is not None:
-                timings["llm"] = (time.perf_counter() - t0) * 1000
+        final = extractive
+        for _, final_or_none in self.stream(q, extractive, today, timings):
+            final = final_or_none or final
+        return final
 
     def stream(
         self, q: Query, extractive: Answer, today: date, timings: dict[str, float] | None = None
     ) -> Iterator[tuple[str, Answer | None]]:
-        """Yield (text so far, None) per token, then (final text, Answer) once the check has run."""
+        """Yield (checked text so far, None) as each sentence of the draft is complete and passes the
+        check, then (final text, Answer). A draft that fails stops being shown at the sentence that
+        failed; the final Answer is then the extractive one."""
         t0 = time.perf_counter()
         req = self.request(q, extractive, today)
         lead = self._warning(req)
-        draft = ""
+        draft, shown = "", ""
         try:
-            for piece in self.draft.stream(req):
+            for piece in self._pieces(req, time.monotonic() + self.settings.timeout):
                 draft += piece
-                yield lead + strip_think(draft).lstrip(), None
-            final = self._finish({"request": req, "draft": draft})
+                complete = _complete_sentences(strip_think(draft))
+                if len(complete) > len(shown):
+                    text = check(complete, req.sources, self.settings.min_support, final=False, words=self.words).text
+                    shown = complete
+                    yield lead + text, None
+            final = self._finish(req, draft)
+        except Rejected as why:
+            log.info("generated answer rejected while streaming (%s); answering extractively", why)
+            final = self._fallback(req, str(why))
         except Exception as exc:
             final = self._failed(req, exc)
         if timings is not None:
             timings["llm"] = (time.perf_counter() - t0) * 1000
         yield final.text, final
 
+    def _pieces(self, req: Request, deadline: float) -> Iterator[str]:
+        """The model's draft piece by piece, until `deadline` (time.monotonic()): a model that trickles
+        or stalls cannot hold an answer past it. The stream is read in a thread so that the wait for the
+        next piece is bounded too; when we stop early, the thread closes the stream (and its connection)
+        at its next piece or at the client's own read timeout."""
+        pipe: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+
+        def pump() -> None:
+            stream = self.model.stream(self.prompt.invoke(prompt_inputs(req)))
+            try:
+                for chunk in stream:
+                    if stop.is_set():
+                        break
+                    pipe.put(("piece", str(chunk.text)))  # the chunk's text parts (str in langchain-core ≥ 1)
+                pipe.put(("end", None))
+            except BaseException as exc:  # handed to the reader, which decides (its message is enough)
+                if not stop.is_set():
+                    pipe.put(("error", exc.with_traceback(None)))
+            finally:
+                stream.close()
+
+        threading.Thread(target=pump, name="llm-draft", daemon=True).start()
+        try:
+            while True:
+                try:
+                    kind, value = pipe.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise TimeoutError(f"no complete answer within {self.settings.timeout:g} s") from None
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            stop.set()
+
     # --- helpers ---------------------------------------------------------------------------------
     def _warning(self, req: Request) -> str:
         warning = self.composer.validity_notice(req.sources[0][0], req.today, req.query.lang) if req.sources else ""
         return warning + "\n" if warning else ""
 
-    def _finish(self, inputs: dict) -> Answer:
-        req: Request = inputs["request"]
+    def _finish(self, req: Request, draft: str) -> Answer:
         try:
-            checked = check(inputs["draft"], req.sources)
+            checked = check(draft, req.sources, self.settings.min_support, words=self.words)
         except Rejected as why:
             log.info("generated answer rejected (%s); answering extractively", why)
             return self._fallback(req, str(why))
@@ -338,7 +529,9 @@ class LLMAnswerer:
         # most relevant first.
         cited_set = set(checked.cited)
         citations = [cit for _, c, cit in req.sources if c.number in cited_set]
-        note = f"llm: removed unknown marker(s) {'、'.join(checked.removed)}" if checked.removed else ""
+        notes = [f"removed unknown marker(s) {'、'.join(checked.removed)}"] if checked.removed else []
+        notes += ["removed links, images or HTML"] if checked.stripped else []
+        note = f"llm: {'; '.join(notes)}" if notes else ""
         return Answer(
             text=text,
             refused=False,
