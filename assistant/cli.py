@@ -15,11 +15,17 @@ from .errors import BuildError, CorpusError, InvalidQuestion, SettingsError
 from .settings import ROOT, Settings
 
 
+class BadSetting(click.ClickException):
+    """A setting that cannot be used: one line naming it, exit status 2 (a usage error, as for options)."""
+
+    exit_code = 2
+
+
 def _settings(today: str | None) -> Settings:
     try:
         s = Settings.from_env()
     except SettingsError as exc:  # one line naming the variable, no traceback
-        raise click.ClickException(str(exc)) from None
+        raise BadSetting(str(exc)) from None
     if not today:
         return s
     try:

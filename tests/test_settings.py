@@ -50,11 +50,20 @@ def test_a_bad_value_names_the_variable(name, value):
     assert str(exc.value).startswith(f"{name}={value!r}: ")
 
 
-def test_the_cli_says_it_in_one_line_without_a_traceback():
-    result = CliRunner().invoke(main, ["ask", "--json", "第一条"], env={"POLICY_PORT": "abc"})
-    assert result.exit_code != 0
-    assert "POLICY_PORT='abc'" in result.output and "Traceback" not in result.output
+@pytest.mark.parametrize(
+    "name,value",
+    [("POLICY_PORT", "abc"), ("POLICY_TODAY", "tomorrow"), ("POLICY_LLM_TIMEOUT", "abc"), ("POLICY_LLM_TIMEOUT", "0")],
+)
+def test_the_cli_says_it_in_one_line_without_a_traceback_and_exits_2(name, value):
+    result = CliRunner().invoke(main, ["ask", "--json", "第一条"], env={name: value})
+    assert result.exit_code == 2
+    assert f"{name}={value!r}" in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_bad_today_option_exits_2_naming_it():
+    result = CliRunner().invoke(main, ["ask", "--today", "2027-13-45", "第一条"])
+    assert result.exit_code == 2 and "--today" in result.output and "Traceback" not in result.output
 
 
 def test_with_changes_a_group_field_and_validates():
