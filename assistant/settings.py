@@ -124,6 +124,11 @@ class Settings(_Group):
     )
     port: int = Field(7860, ge=1, le=65535, description="port of the server (API and web UI)")
     feedback_log: Path = Field(ROOT / "feedback" / "feedback.jsonl", description="where 👍/👎 feedback is appended")
+    feedback_max_bytes: int = Field(
+        10_000_000, ge=0, description="size at which the feedback log is rotated (feedback.jsonl.1 …); 0 = never"
+    )
+    feedback_keep: int = Field(5, ge=1, description="rotated feedback logs kept")
+    feedback_rate: int = Field(30, ge=0, description="feedback records one client may send per minute; 0 = no limit")
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     quote: QuoteSettings = QuoteSettings()

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import MASKS, append_jsonl, feedback_record, mask_pii
+from assistant.feedback import (
+    MASKS,
+    MAX_RECORD_BYTES,
+    BadFeedback,
+    RateLimit,
+    append_jsonl,
+    feedback_record,
+    mask_pii,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +41,25 @@ def test_id_numbers_are_masked_including_trailing_x(number: str) -> None:
     out = mask_pii(f"我的身份证号是{number}。")
     assert number not in out and number[:10] not in out
     assert out == f"我的身份证号是{MASKS['id']}。"
+
+
+@pytest.mark.parametrize(
+    "text, secret, mask",
+    [
+        ("卡号6222021234567890123", "6222021234567890123", "card"),  # 19 digits
+        ("卡号 6222 0212 3456 7890", "6222 0212 3456 7890", "card"),  # 16, in groups
+        ("卡号6222-0212-3456-7890-12", "3456-7890", "card"),
+        ("护照号E12345678，签证…", "E12345678", "passport"),
+        ("passport EA1234567 please", "EA1234567", "passport"),
+        ("手机１３８１２３４５６７８", "１３８１２３４５６７８", "phone"),  # full-width digits
+        ("身份证６１０１０４１９９００３０７１２３Ｘ", "６１０１０４", "id"),
+        ("卡号６２２２　０２１２　３４５６　７８９０", "３４５６", "card"),
+    ],
+)
+def test_cards_passports_and_full_width_numbers_are_masked(text: str, secret: str, mask: str) -> None:
+    out = mask_pii(text)
+    assert secret not in out and secret.translate({i: i - 0xFEE0 for i in range(0xFF10, 0xFF1A)}) not in out
+    assert MASKS[mask] in out
 
 
 def test_email_addresses_are_masked() -> None:
@@ -68,6 +95,66 @@ def test_record_masks_question_and_comment_but_keeps_the_citations() -> None:
     assert rec["rating"] == "down" and rec["citations"][0]["clause"] == 1
     assert rec["comment"] == f"请发邮件到 {MASKS['email']} 或打 {MASKS['phone']}"
     assert {"time", "question", "answer", "citations", "rating", "comment"} <= rec.keys()
+
+
+def _record(**change) -> dict:
+    fields = {"question": "用地？", "answer": "根据第一条……", "citations": [{"clause": 1}], "rating": "up"}
+    return feedback_record(**{**fields, **change})
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"rating": "x" * 1_000_000}, "rating"),
+        ({"rating": "61010419900307123X"}, "rating"),
+        ({"rating": None}, "rating"),
+        ({"feedback_id": "../../etc/passwd"}, "feedback id"),
+        ({"lang": "fr"}, "lang"),
+        ({"kind": "<script>"}, "kind"),
+        ({"question": 5}, "question"),
+        ({"citations": "第一条"}, "citations"),
+    ],
+)
+def test_every_field_is_validated(change: dict, field: str) -> None:
+    with pytest.raises(BadFeedback, match=field):
+        _record(**change)
+
+
+def test_a_record_is_capped_in_size() -> None:
+    rec = _record(
+        question="问" * 100_000,
+        answer="答" * 1_000_000,
+        comment="评" * 100_000,
+        citations=[{"clause": i, "title": "标题" * 500} for i in range(1000)],
+    )
+    line = json.dumps(rec, ensure_ascii=False).encode()
+    assert len(line) <= MAX_RECORD_BYTES
+    assert len(rec["question"]) == 2000 and len(rec["comment"]) == 2000 and len(rec["citations"]) == 20
+
+
+def test_the_log_is_rotated_by_size_and_nothing_is_lost(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    for i in range(100):
+        append_jsonl(path, {"i": i, "pad": "x" * 500}, max_bytes=10_000, keep=20)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) > 3 and all(f.stat().st_size <= 10_000 + 600 for f in files)
+    seen = sorted(json.loads(ln)["i"] for f in files for ln in f.read_text().splitlines())
+    assert seen == list(range(100))
+    for i in range(100, 400):  # keep bounds the number of files: the oldest go
+        append_jsonl(path, {"i": i, "pad": "x" * 500}, max_bytes=10_000, keep=3)
+    assert sorted(f.name for f in tmp_path.iterdir())[:4] == [
+        "feedback.jsonl",
+        "feedback.jsonl.1",
+        "feedback.jsonl.2",
+        "feedback.jsonl.3",
+    ]
+
+
+def test_the_rate_limit_is_per_client() -> None:
+    limit = RateLimit(per_minute=5)
+    assert [limit.allow("10.0.0.1") for _ in range(7)] == [True] * 5 + [False] * 2
+    assert limit.allow("10.0.0.2")
+    assert all(RateLimit(0).allow("x") for _ in range(100))
 
 
 def _payload(writer: int, i: int) -> dict:
@@ -112,7 +199,7 @@ def _process_writer(path: str, w: int, per_writer: int) -> None:
 
 def test_concurrent_processes_never_interleave_or_lose_records(tmp_path: Path) -> None:
     path = tmp_path / "feedback.jsonl"
-    writers, per_writer = 4, 60
+    writers, per_writer = 20, 50
     ctx = multiprocessing.get_context("fork")
     procs = [ctx.Process(target=_process_writer, args=(str(path), w, per_writer)) for w in range(writers)]
     for p in procs:
@@ -121,3 +208,29 @@ def test_concurrent_processes_never_interleave_or_lose_records(tmp_path: Path) -
         p.join(timeout=60)
         assert p.exitcode == 0
     _check_log(path, writers, per_writer)
+
+
+def _rotating_writer(path: str, w: int, per_writer: int) -> None:
+    for i in range(per_writer):
+        append_jsonl(path, _payload(w, i), max_bytes=2_000_000, keep=1000)
+
+
+def test_concurrent_processes_rotating_the_log_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    writers, per_writer = 20, 50  # ~20 MB in all: the log is rotated about ten times meanwhile
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_rotating_writer, args=(str(path), w, per_writer)) for w in range(writers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    files = list(tmp_path.iterdir())
+    assert len(files) > 5
+    seen = []
+    for f in files:
+        for raw in f.read_bytes().splitlines():
+            rec = json.loads(raw)
+            assert rec == _payload(rec["writer"], rec["i"])
+            seen.append((rec["writer"], rec["i"]))
+    assert sorted(seen) == [(w, i) for w in range(writers) for i in range(per_writer)]

@@ -83,7 +83,7 @@ class Conversation:
 
     def answer_of(self, message: object) -> int | None:
         """The answer number of chat message ``message`` (its index), or None if there is none."""
-        if not isinstance(message, int) or message < 0:
+        if not isinstance(message, int) or isinstance(message, bool) or message < 0:
             return None
         k = message // 2
         return k if k < len(self.turns) else None

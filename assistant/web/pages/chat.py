@@ -79,7 +79,8 @@ class ChatPage(BasePage):
     def show_answer(self, conv: Conversation, lang: str, index: int | None = 0) -> dict:
         """Citation buttons, clause panel and clipboard text for the selected answer."""
         cites = conv.citations()
-        index = index if index is not None and 0 <= index < len(cites) else (0 if cites else None)
+        ok = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(cites)
+        index = index if ok else (0 if cites else None)  # a crafted or stale index shows the first
         turn = conv.selected_turn()
         return {
             self.cite_pick: gr.update(

@@ -4,16 +4,18 @@ same id, which supersedes the first."""
 
 from __future__ import annotations
 
+import logging
+
 import gradio as gr
 
-from assistant.feedback import append_jsonl, feedback_record
+from assistant.feedback import BadFeedback, RateLimit, append_jsonl, feedback_record
 
 from ..i18n import t
 from ..render import status_html
 from ..state import Conversation, Rating
 from .base import PRIVATE, AppContext, BasePage
 
-MAX_COMMENT_CHARS = 2000  # a feedback comment longer than this is cut before it is logged
+log = logging.getLogger(__name__)
 
 
 class FeedbackArea(BasePage):
@@ -21,6 +23,7 @@ class FeedbackArea(BasePage):
 
     def __init__(self, ctx: AppContext, chatbot: gr.Chatbot, status: gr.HTML):
         self.chatbot, self.status = chatbot, status
+        self.limit = RateLimit(ctx.backend.settings.feedback_rate)
         super().__init__(ctx)
 
     def on_building_ui(self) -> None:
@@ -34,13 +37,19 @@ class FeedbackArea(BasePage):
         """Updates that close the feedback box (a new conversation)."""
         return {self.box: gr.update(visible=False), self.comment: ""}
 
-    def log(self, conv: Conversation, text: str) -> None:
+    def log(self, conv: Conversation, text: str, request: gr.Request | None) -> bool:
+        """Append the record; False (and nothing written) when the client is over its rate or a field
+        cannot be logged. Never raises: feedback must not break the chat."""
         assert conv.feedback is not None
+        client = getattr(getattr(request, "client", None), "host", None) or "-"
+        if not self.limit.allow(client):
+            log.warning("feedback from %s over %d/min: not logged", client, self.limit.per_minute)
+            return False
         k = conv.feedback.answer
         turn = conv.turns[k]
-        append_jsonl(
-            self.ctx.backend.settings.feedback_log,
-            feedback_record(
+        s = self.ctx.backend.settings
+        try:
+            record = feedback_record(
                 question=turn.question,
                 answer=turn.text,
                 rating=conv.feedback.rating,
@@ -49,32 +58,36 @@ class FeedbackArea(BasePage):
                 feedback_id=conv.feedback_id(k),
                 lang=turn.lang,
                 kind=turn.kind,
-            ),
-        )
+            )
+            append_jsonl(s.feedback_log, record, max_bytes=s.feedback_max_bytes, keep=s.feedback_keep)
+        except (BadFeedback, OSError) as exc:
+            log.warning("feedback not logged: %s", exc)
+            return False
+        return True
 
-    def rate(self, conv: Conversation, lang: str, evt: gr.LikeData) -> dict:
-        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    def rate(self, conv: Conversation, lang: str, evt: gr.LikeData, request: gr.Request = None) -> dict:
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) and evt.index else evt.index
         k = conv.answer_of(index)
-        if k is None:
+        # what the chat's buttons send; anything else (a crafted request) is ignored, never logged
+        rating = {True: "up", False: "down", "": "cleared"}.get(evt.liked) if type(evt.liked) in (bool, str) else None
+        if k is None or rating is None:
             return {}
-        rating = {True: "up", False: "down", "": "cleared"}.get(evt.liked, str(evt.liked))
         conv.feedback = Rating(answer=k, rating=rating)
-        self.log(conv, "")
+        self.log(conv, "", request)
         if rating == "cleared":
             return {self.ctx.conv: conv, self.box: gr.update(visible=False)}
-        shown = t(lang, rating) if rating in ("up", "down") else rating
         return {
             self.ctx.conv: conv,
             self.box: gr.update(visible=True),
             self.comment: "",
-            self.note: t(lang, "feedback_thanks", rating=shown),
+            self.note: t(lang, "feedback_thanks", rating=t(lang, rating)),
         }
 
-    def send_comment(self, text: str, conv: Conversation, lang: str) -> dict:
-        if not conv.feedback:
-            return {}
-        if (text or "").strip():
-            self.log(conv, text[:MAX_COMMENT_CHARS])
+    def send_comment(self, text: str, conv: Conversation, lang: str, request: gr.Request = None) -> dict:
+        if not isinstance(conv, Conversation) or not conv.feedback or not 0 <= conv.feedback.answer < len(conv.turns):
+            return {}  # nothing rated (or a stale conversation): nothing to attach a comment to
+        if isinstance(text, str) and text.strip():
+            self.log(conv, text, request)
         conv.feedback = None
         return {
             self.ctx.conv: conv,
