@@ -97,19 +97,23 @@ class Assistant:
         self._extractive(first.title if first else "warm up", None, None)
 
     # --- the API -----------------------------------------------------------------------------
-    def ask(self, question: object, history: object = None, doc: str | None = None) -> Answer:
-        q, answer, timings, t0 = self._extractive(question, history, doc)
+    def ask(
+        self, question: object, history: object = None, doc: str | None = None, lang: str | None = None
+    ) -> Answer:
+        """Answer a question. `doc` restricts it to one notice (doc_id or 文号); `lang` ("zh" | "en") is the
+        language to answer in when the question shows none (an emoji, a number): a page's language."""
+        q, answer, timings, t0 = self._extractive(question, history, doc, lang)
         if self.llm is not None and self.llm.eligible(q, answer):
             answer = self.llm.answer(q, answer, self.today(), timings)
         return self._timed(answer, timings, t0)
 
     def ask_stream(
-        self, question: object, history: object = None, doc: str | None = None
+        self, question: object, history: object = None, doc: str | None = None, lang: str | None = None
     ) -> Iterator[tuple[str, Answer | None]]:
         """Yield (text so far, None) while an answer is being generated, then (final text, Answer).
 
         Extractive answers arrive in one piece; a configured LLM streams (see answering/llm.py)."""
-        q, answer, timings, t0 = self._extractive(question, history, doc)
+        q, answer, timings, t0 = self._extractive(question, history, doc, lang)
         if self.llm is not None and self.llm.eligible(q, answer):
             for text, final in self.llm.stream(q, answer, self.today(), timings):
                 if final is None:
@@ -120,7 +124,7 @@ class Assistant:
         yield answer.text, answer
 
     def _extractive(
-        self, question: object, history: object, doc: str | None
+        self, question: object, history: object, doc: str | None, lang: str | None = None
     ) -> tuple[Query, Answer, dict[str, float], float]:
         question = check_question(question, self.settings.limits.question_chars)
         lim = self.settings.limits
@@ -132,7 +136,7 @@ class Assistant:
             doc = found.doc_id
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        q = self.router.route(question, turns)
+        q = self.router.route(question, turns, lang if lang in ("zh", "en") else None)
         timings["route"] = (time.perf_counter() - t0) * 1000
         answer = self.verify(self.answering(q, self.today(), timings, doc))
         return q, answer, timings, t0

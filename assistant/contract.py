@@ -11,6 +11,7 @@ Error:    {"id"?, "error": str, "code": str}
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -101,11 +102,19 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as inf, which no strict JSON line can echo back
+        raise ValueError(f"{text[:40]} is out of range")
+    return value
+
+
 def loads(text: str) -> object:
     """Strict JSON → object. Anything that is not strict JSON — NaN/Infinity, a number beyond Python's
-    digit limit, nesting too deep to parse — is an InvalidQuestion with code "bad_json"."""
+    digit limit or beyond a float's range (1e400), nesting too deep to parse — is an InvalidQuestion
+    with code "bad_json"."""
     try:
-        return json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant)
+        return json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise InvalidQuestion(f"not valid JSON: {exc.msg} (column {exc.colno})", "bad_json") from None
     except RecursionError:

@@ -73,11 +73,16 @@ class Service:
 
     # --- answering ---------------------------------------------------------------------------
     def ask(
-        self, question: object, history: object = None, doc: str | None = None, timeout: float | None = None
+        self,
+        question: object,
+        history: object = None,
+        doc: str | None = None,
+        timeout: float | None = None,
+        lang: str | None = None,
     ) -> Answer:
         a = self.wait(timeout)
         try:
-            return a.ask(question, history, doc)
+            return a.ask(question, history, doc, lang)
         except InvalidQuestion:
             raise
         except Exception:
@@ -86,12 +91,12 @@ class Service:
             if not self.check_version():
                 raise
             log.warning("answered again from the new index version %s", self.version)
-            return self.wait().ask(question, history, doc)
+            return self.wait().ask(question, history, doc, lang)
 
     def ask_stream(
-        self, question: object, history: object = None, doc: str | None = None
+        self, question: object, history: object = None, doc: str | None = None, lang: str | None = None
     ) -> Iterator[tuple[str, Answer | None]]:
-        return self.wait().ask_stream(question, history, doc)
+        return self.wait().ask_stream(question, history, doc, lang)
 
     # --- index versions ----------------------------------------------------------------------
     @property

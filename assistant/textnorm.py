@@ -46,8 +46,11 @@ def normalise(text: str) -> str:
 def cn_to_int(s: str) -> int | None:
     """Chinese numeral (一, 十二, 二十三, 一百零五) or digits (also full-width) to int."""
     s = s.strip().translate(FULL_WIDTH)
-    if s.isdigit():
-        return int(s)
+    if s.isdecimal():  # not isdigit(): that also takes ² and ①, which int() cannot read
+        try:
+            return int(s)
+        except ValueError:  # thousands of digits, beyond int()'s limit: no number anyone means
+            return None
     if not s or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in s):
         return None
     total, current = 0, 0
@@ -74,7 +77,10 @@ def int_to_cn(n: int) -> str:
 def cn_value(s: str) -> Fraction:
     """A Chinese amount as a number: 一百二十 → 120, 五十万 → 500000, 二〇二六 → 2026."""
     if all(ch in CN_DIGITS for ch in s):
-        return Fraction(int("".join(str(CN_DIGITS[ch]) for ch in s)))
+        value = 0  # digit by digit in arithmetic: int() of a string refuses thousands of digits
+        for ch in s:
+            value = value * 10 + CN_DIGITS[ch]
+        return Fraction(value)
     total = section = current = 0
     for ch in s:
         if ch in CN_DIGITS:

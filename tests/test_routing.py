@@ -143,3 +143,20 @@ def test_figure_questions_are_flagged(router):
     assert router.route("配套费能减多少？").asks_figure
     assert router.route("How much is the fee reduction?").asks_figure
     assert not router.route("配套费有什么优惠？").asks_figure
+
+
+@pytest.mark.parametrize(
+    "question,history,hint,lang",
+    [
+        ("😀👍", [], None, "zh"),  # no letters: the notices' language
+        ("😀👍", [], "en", "en"),  # … or the page's
+        ("？？", [{"role": "user", "content": "What land support is there?"}], None, "en"),  # … or the conversation's
+        ("😀", [{"role": "user", "content": "用地有什么支持"}], "en", "en"),  # the page's language comes first
+        ("What about land?", [], "zh", "en"),  # a question in a language is answered in it
+        ("用地呢", [], "en", "zh"),
+    ],
+)
+def test_a_question_without_letters_is_answered_in_the_page_or_conversation_language(
+    router, question, history, hint, lang
+):
+    assert router.route(question, history, hint).lang == lang

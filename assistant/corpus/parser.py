@@ -314,7 +314,10 @@ def _with_closing_facts(n: Notice, facts_text: list[str], closing: list[str]) ->
         years = cn_to_int(m[1]) or 0
         start = effective_date or n.issued
         if start and years:
-            valid_until = add_years(start, years) - timedelta(days=1)
+            try:
+                valid_until = add_years(start, years) - timedelta(days=1)
+            except (ValueError, OverflowError):  # beyond year 9999: no date to give
+                valid_until = None
         validity = m[0]
     interpreter = m[1] if (m := INTERPRETER.search(text)) else None
     plan = m[1].removeprefix("由").strip() if (m := PLAN_UNIT.search(text)) else None

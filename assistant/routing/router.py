@@ -74,6 +74,13 @@ def _num(s: str | None) -> int | None:
     return cn_to_int(re.sub(r"(st|nd|rd|th)$", "", s))
 
 
+def _history_lang(history: list[dict]) -> str:
+    for turn in reversed(history):
+        if turn.get("role") == "user" and re.search(r"[A-Za-z\u4e00-\u9fff]", str(turn.get("content", ""))):
+            return "zh" if is_chinese(str(turn["content"])) else "en"
+    return "zh"
+
+
 @dataclass
 class Router:
     notices: list[Notice]
@@ -236,10 +243,12 @@ class Router:
         return best[2] if best else None
 
     # --- route -------------------------------------------------------------------------------
-    def route(self, question: str, history: list[dict] | None = None) -> Query:
+    def route(self, question: str, history: list[dict] | None = None, lang: str | None = None) -> Query:
+        """`lang` answers a question that shows no language (emoji, digits); else the conversation's
+        last question decides, else Chinese (the notices' language)."""
         history = history or []
         text = normalise(question)
-        lang = "zh" if is_chinese(text) else "en"
+        lang = "zh" if is_chinese(text) else "en" if re.search(r"[A-Za-z]", text) else lang or _history_lang(history)
         q = Query(text=text, lang=lang, kind=Kind.FACT, search_text=text)
         c = self.cues
 
