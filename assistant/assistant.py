@@ -97,9 +97,7 @@ class Assistant:
         self._extractive(first.title if first else "warm up", None, None)
 
     # --- the API -----------------------------------------------------------------------------
-    def ask(
-        self, question: object, history: object = None, doc: str | None = None, lang: str | None = None
-    ) -> Answer:
+    def ask(self, question: object, history: object = None, doc: str | None = None, lang: str | None = None) -> Answer:
         """Answer a question. `doc` restricts it to one notice (doc_id or 文号); `lang` ("zh" | "en") is the
         language to answer in when the question shows none (an emoji, a number): a page's language."""
         q, answer, timings, t0 = self._extractive(question, history, doc, lang)

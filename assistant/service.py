@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 
+from .answering import Composer
 from .assistant import Assistant
 from .corpus import load_notices
 from .errors import InvalidQuestion, NotReady
@@ -35,6 +36,7 @@ class Service:
         # The page can be drawn from the parsed notices (milliseconds) while the index opens.
         self.notices: list[Notice] = load_notices(settings.corpus_dir)
         self.profiles: dict[str, dict] = read_profiles(settings.corpus_dir, self.notices)
+        self._composer = Composer(self.notices)  # validity states before the Assistant is ready
         self._assistant: Assistant | None = None
         self._ready = threading.Event()
         self._reload_lock = threading.Lock()  # one reload or reindex at a time
@@ -67,6 +69,10 @@ class Service:
 
     def today(self) -> date:
         return self.settings.clock()
+
+    def state(self, n: Notice) -> str:
+        """in_force / expiring (within 60 days of its end) / expired / repealed / no_expiry, as of today."""
+        return self._composer.state(n, self.today())
 
     def close(self) -> None:
         self._stop.set()
@@ -135,7 +141,7 @@ class Service:
         if self._warm:
             self._warm_up(fresh)
         self._assistant = fresh  # one reference assignment: a question sees the old or the new one
-        self.notices, self.profiles = fresh.notices, fresh.profiles
+        self.notices, self.profiles, self._composer = fresh.notices, fresh.profiles, fresh.composer
         self.reloads += 1
         log.info("serving index version %s (%d notices)", fresh.store.version, len(fresh.notices))
 

@@ -29,6 +29,9 @@ class Backend:
     def today(self):
         return self._a.today()
 
+    def state(self, n):
+        return self._a.state(n)
+
 
 @pytest.fixture()
 def chat(assistant, settings, tmp_path):
@@ -42,6 +45,8 @@ def chat(assistant, settings, tmp_path):
             copy_js=COPY_JS,
             conv=gr.State(Conversation()),
             lang=gr.State("zh"),
+            doc=gr.State(""),
+            store=gr.BrowserState({"current": None, "earlier": []}),
         )
         page = ChatPage(ctx)
         page.on_register_events()

@@ -3,10 +3,11 @@ escaping, the notice's profile (title, starter questions), the UI strings and th
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -66,13 +67,62 @@ def test_browse_by_keyword_and_no_match(notices) -> None:
     assert "没有符合条件的措施" in render.browse_html(notices, "", "完全不存在的词", "zh")
 
 
-def test_banner_in_force_and_expired(notices) -> None:
+def states(notices, today):
+    from assistant.answering import Composer
+
+    c = Composer(notices)
+    return {n.doc_id: c.state(n, today) for n in notices}
+
+
+def test_banner_in_force_expiring_and_expired(notices) -> None:
     until = notices[0].valid_until
-    ok = render.banner_html(notices, date(until.year, 6, 1), "zh")
+    june = date(until.year, 6, 1)
+    ok = render.banner_html(notices, states(notices, june), june, "zh")
     assert "现行有效" in ok and f"{until.year}年{until.month}月{until.day}日" in ok and "已失效" not in ok
-    gone = render.banner_html(notices, date(until.year + 1, 1, 15), "zh")
-    assert "已失效" in gone and "banner-expired" in gone
-    assert "Expired" in render.banner_html(notices, date(until.year + 1, 1, 15), "en")
+    soon = until - timedelta(days=30)
+    amber = render.banner_html(notices, states(notices, soon), soon, "zh")
+    assert "banner-expiring" in amber and "即将到期" in amber and "仅剩 30 天" in amber
+    assert "Expiring soon" in render.banner_html(notices, states(notices, soon), soon, "en")
+    later = date(until.year + 1, 1, 15)
+    gone = render.banner_html(notices, states(notices, later), later, "zh")
+    assert "已失效" in gone and "banner-expired" in gone and 'role="alert"' in gone
+    assert "Expired" in render.banner_html(notices, states(notices, later), later, "en")
+
+
+def test_many_notices_fold_into_one_line_per_state(notices) -> None:
+    from dataclasses import replace
+
+    many = [replace(notices[0], doc_id=f"n{i}", doc_number=f"某发〔2024〕{i}号") for i in range(5)]
+    many[0] = replace(many[0], valid_until=date(2020, 1, 1))
+    today = notices[0].valid_until - timedelta(days=30)
+    out = render.banner_html(many, states(many, today), today, "zh")
+    assert "共 5 份通知" in out and "1 份已失效" in out and "4 份即将到期" in out
+    assert "banner-expired banner-many" in out and out.count('class="banner banner-') == 6  # one line each inside
+
+
+def test_sources_block_and_read_out_text(notices) -> None:
+    n = notices[0]
+    c = n.clause(4)
+    cit = Citation(
+        clause=4, title=c.title, doc_number=n.doc_number, quote=c.sentences[0], units=list(c.units), doc_id=n.doc_id
+    )
+    today = n.valid_until - timedelta(days=30)
+    block = render.sources_html(notices, [cit], states(notices, today), today, "zh")
+    assert block.startswith('<details class="sources">') and "来源与依据（1 条）" in block
+    assert f"第四条 {c.title}" in block and html.escape(c.sentences[0]) in block
+    assert "、".join(c.units) in block and n.doc_number in block and "即将到期" in block
+    text = render.readout_text(notices, [cit], states(notices, today), today, "zh")
+    assert text.splitlines() == [
+        f"第四条 {c.title}（{n.doc_number}）",
+        f"原文：{c.sentences[0]}",
+        f"责任单位：{'、'.join(c.units)}",
+        f"有效期：即将到期：有效期至{n.valid_until.year}年12月31日，仅剩30天",
+    ]
+    assert "<" not in text and ">" not in text  # plain text: nothing to strip before reading it out
+    message = render.message_html("答复", block, text)
+    encoded = render.READOUT.search(message)[1]
+    assert base64.b64decode(encoded).decode() == text
+    assert render.sources_html(notices, [], {}, today, "zh") == ""
 
 
 @pytest.mark.parametrize(
@@ -168,3 +218,26 @@ def test_conversation_keeps_turns_history_and_the_selected_citations() -> None:
     conv.selected = conv.answer_of(1)
     assert conv.citations() == [cite]
     assert conv.turns[0].cited() == [{"clause": 1, "title": "强化工业用地保障", "doc_number": "某文号"}]
+
+
+def test_a_conversation_survives_the_browser_storage_and_bad_storage_is_ignored(notices) -> None:
+    n = notices[0]
+    conv = Conversation()
+    cit = Citation(
+        clause=1, title=n.clause(1).title, doc_number=n.doc_number, quote="引用", units=["市工信局"], doc_id=n.doc_id
+    )
+    conv.add("用地有什么支持？", Answer(text="答复", refused=False, citations=[cit], kind="fact", lang="zh"))
+    back = Conversation.from_json(json.loads(json.dumps(conv.to_json())))
+    assert back is not None and back.id == conv.id and back.turns == conv.turns and back.selected == 0
+    assert back.history() == conv.history() and back.title() == "用地有什么支持？"
+    for bad in [
+        None,
+        "x",
+        {"turns": "x"},
+        {"turns": [{"question": 1}]},
+        {"turns": [{}]},
+        {"turns": [{**conv.to_json()["turns"][0], "citations": [{"evil": 1}]}]},
+        {"turns": [{**conv.to_json()["turns"][0], "refused": "no"}]},
+        {"id": "x" * 100, "turns": []},
+    ]:
+        assert Conversation.from_json(bad) is None

@@ -22,6 +22,8 @@ log = logging.getLogger("policy_ui")
 STATIC = Path(__file__).resolve().parent / "static"
 CSS = (STATIC / "style.css").read_text(encoding="utf-8")
 COPY_JS = (STATIC / "app.js").read_text(encoding="utf-8")  # the "copy answer" button's browser-side handler
+# In <head>: the light theme kept whatever the system's scheme, <html lang>, the clipboard's read-out text.
+HEAD = f"<script>{(STATIC / 'head.js').read_text(encoding='utf-8')}</script>"
 FONTS = [
     "Noto Sans CJK SC",
     "Source Han Sans SC",
@@ -50,6 +52,8 @@ def build_app(backend: Backend, examples: dict | None = None) -> gr.Blocks:
             copy_js=COPY_JS,
             conv=gr.State(Conversation()),
             lang=gr.State("zh"),
+            doc=gr.State(""),
+            store=gr.BrowserState({"current": None, "earlier": []}, storage_key="policy-desk"),
         )
         header = Header(ctx)
         with gr.Tabs():
@@ -62,7 +66,7 @@ def build_app(backend: Backend, examples: dict | None = None) -> gr.Blocks:
 
 def _wire_language_switch(ctx: AppContext, picker: gr.Radio, pages: list[BasePage]) -> None:
     """Picking a language relabels every page; filters, the conversation and the chosen citation stay."""
-    given = [ctx.conv] + [c for p in pages for c in p.relabel_inputs()]
+    given = list(dict.fromkeys([ctx.conv] + [c for p in pages for c in p.relabel_inputs()]))
     outputs = [ctx.lang] + [c for p in pages for c in p.relabel_outputs()]
 
     def switch(choice: str, *values: object) -> dict:
@@ -73,7 +77,9 @@ def _wire_language_switch(ctx: AppContext, picker: gr.Radio, pages: list[BasePag
             out.update(p.relabel(lang, current))
         return out
 
-    picker.change(switch, [picker, *given], outputs, **PRIVATE)
+    picker.change(switch, [picker, *given], outputs, **PRIVATE).then(
+        None, [ctx.lang], None, js="(l) => { window.policyLang && window.policyLang(l); }", **PRIVATE
+    )
 
 
 def mount_ui(app: FastAPI, backend: Backend, settings: Settings, path: str = "/") -> None:
@@ -91,7 +97,7 @@ def mount_ui(app: FastAPI, backend: Backend, settings: Settings, path: str = "/"
         path=path,
         server_name=settings.host,
         server_port=settings.port,
-        footer_links=["settings"],
+        footer_links=[],  # the footer is hidden as well (style.css); the API docs are at /docs
         run_history=False,
         auth=auth,
         show_error=False,
@@ -102,4 +108,5 @@ def mount_ui(app: FastAPI, backend: Backend, settings: Settings, path: str = "/"
         enable_monitoring=False,
         theme=gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
         css=CSS,
+        head=HEAD,
     )

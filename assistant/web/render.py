@@ -5,9 +5,11 @@ wording comes from ``i18n``. Text from users or notices is escaped before it is 
 
 from __future__ import annotations
 
+import base64
 import html
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from assistant import Citation, Clause, Notice, int_to_cn
@@ -45,23 +47,107 @@ def header_md(title: str, lang: str) -> str:
     return f"{t(lang, 'heading', title=title)}\n{t(lang, 'subtitle')}"
 
 
-# --- banner, citation panel, browse table (pure functions of the parsed notices) --------------------
-def banner_html(notices: Sequence[Notice], today: date, lang: str) -> str:
-    rows = []
-    for n in notices:
-        args = {"title": html.escape(n.title), "doc": html.escape(n.doc_number), "today": fmt_date(today, lang)}
-        if not n.valid_until:
-            rows.append(f'<div class="banner banner-unknown">{t(lang, "no_expiry", **args)}</div>')
-            continue
-        days = (n.valid_until - today).days
+# --- validity bar, sources, read-out text (pure functions of the parsed notices) --------------------
+# A notice's state (Service.state: in_force / expiring / expired / repealed / no_expiry) → its colour.
+STATE_CLASS = {
+    "in_force": "ok",
+    "expiring": "expiring",
+    "expired": "expired",
+    "repealed": "expired",
+    "no_expiry": "unknown",
+}
+WORST_FIRST = ("expired", "repealed", "expiring", "in_force", "no_expiry")
+
+
+def _state_args(n: Notice, state: str, today: date, lang: str) -> dict:
+    args = {"title": html.escape(n.title), "doc": html.escape(n.doc_number), "today": fmt_date(today, lang)}
+    if n.valid_until:
         args["until"] = fmt_date(n.valid_until, lang)
-        if days >= 0:
-            rows.append(f'<div class="banner banner-ok">{t(lang, "in_force", days=days, **args)}</div>')
-        else:
-            rows.append(
-                f'<div class="banner banner-expired" role="alert">{t(lang, "expired", days=-days, **args)}</div>'
+        args["days"] = abs((n.valid_until - today).days)
+    return args
+
+
+def _banner_row(n: Notice, state: str, today: date, lang: str) -> str:
+    role = ' role="alert"' if state in ("expired", "repealed") else ""
+    text = t(lang, state, **_state_args(n, state, today, lang))
+    return f'<div class="banner banner-{STATE_CLASS[state]}" data-state="{state}"{role}>{text}</div>'
+
+
+def banner_html(notices: Sequence[Notice], states: Mapping[str, str], today: date, lang: str) -> str:
+    """The validity bar: one compact line per notice; beyond three notices, a count per state (the
+    worst state's colour) with the lines folded under it."""
+    rows = [_banner_row(n, states.get(n.doc_id, "no_expiry"), today, lang) for n in notices]
+    if len(rows) <= 3:
+        return f'<div class="vbar">{"".join(rows)}</div>'
+    counts = Counter(states.get(n.doc_id, "no_expiry") for n in notices)
+    worst = next(s for s in WORST_FIRST if counts.get(s))
+    summary = " · ".join(t(lang, f"count_{s}", n=counts[s]) for s in WORST_FIRST if counts.get(s))
+    return (
+        f'<div class="vbar"><details class="banner banner-{STATE_CLASS[worst]} banner-many" data-state="{worst}">'
+        f"<summary>{t(lang, 'notices_count', n=len(rows))}：{summary}</summary>{''.join(rows)}</details></div>"
+    )
+
+
+def validity_text(n: Notice, state: str, today: date, lang: str) -> str:
+    """The validity of a notice in a few plain words (sources block, read-out text)."""
+    return t(lang, f"short_{state}", **_state_args(n, state, today, lang))
+
+
+def sources_html(
+    notices: Sequence[Notice], citations: Sequence[Citation], states: Mapping[str, str], today: date, lang: str
+) -> str:
+    """The collapsible block under an answer: per citation its label, the quoted sentences, 责任单位, 文号
+    and validity. Empty for an answer without citations (a refusal)."""
+    items = []
+    for c in citations:
+        n, _ = _find(notices, c)
+        state = states.get(n.doc_id, "no_expiry") if n else "no_expiry"
+        quotes = "".join(f"<blockquote>{html.escape(q)}</blockquote>" for q in c.quote.split(GAP) if q.strip())
+        meta = [(t(lang, "units"), "、".join(c.units)), (t(lang, "doc_number"), c.doc_number)]
+        if n:
+            meta.append((t(lang, "validity"), validity_text(n, state, today, lang)))
+        cells = "".join(f"<span><b>{k}</b> {html.escape(v)}</span>" for k, v in meta if v)
+        items.append(
+            f'<div class="src"><div class="src-head">{html.escape(citation_label(c, lang))}</div>'
+            f'{quotes}<div class="src-meta">{cells}</div></div>'
+        )
+    if not items:
+        return ""
+    return f'<details class="sources"><summary>{t(lang, "sources", n=len(items))}</summary>{"".join(items)}</details>'
+
+
+def readout_text(
+    notices: Sequence[Notice], citations: Sequence[Citation], states: Mapping[str, str], today: date, lang: str
+) -> str:
+    """What a hotline agent reads to a caller, as plain text: per citation the clause, the verbatim
+    sentences, 责任单位 and validity."""
+    blocks = []
+    for c in citations:
+        n, _ = _find(notices, c)
+        lines = [
+            f"{citation_label(c, lang)}（{c.doc_number}）"
+            if lang == "zh"
+            else f"{citation_label(c, lang)} ({c.doc_number})"
+        ]
+        lines += [t(lang, "readout_quote", quote=q.strip()) for q in c.quote.split(GAP) if q.strip()]
+        if c.units:
+            lines.append(t(lang, "readout_units", units="、".join(c.units)))
+        if n:
+            lines.append(
+                t(lang, "readout_validity", validity=validity_text(n, states.get(n.doc_id, "no_expiry"), today, lang))
             )
-    return "".join(rows)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+READOUT = re.compile(r"<!--readout:([A-Za-z0-9+/=]*)-->")
+
+
+def message_html(answer_md: str, sources: str, readout: str) -> str:
+    """A chat message: the answer, its sources block, and the read-out text in a comment that the page's
+    copy handler puts on the clipboard instead of the message's Markdown (static/app.js)."""
+    mark = f"<!--readout:{base64.b64encode(readout.encode()).decode()}-->" if readout else ""
+    return f"{answer_md}\n\n{sources}{mark}" if sources or mark else answer_md
 
 
 def highlight(text: str, quote: str) -> str:
@@ -170,8 +256,10 @@ def browse_html(notices: Sequence[Notice], unit: str | None, keyword: str | None
             if keyword and keyword.lower() not in f"{c.text}{c.units_text}".lower():
                 continue
             shown += 1
+            doc = f'<div class="m-doc">{html.escape(n.doc_number)}</div>' if len(notices) > 1 else ""
             rows.append(
-                f'<tr class="measure" data-clause="{c.number}"><td class="no">第{int_to_cn(c.number)}条</td>'
+                f'<tr class="measure" data-clause="{c.number}" data-doc="{html.escape(n.doc_id)}">'
+                f'<td class="no">第{int_to_cn(c.number)}条{doc}</td>'
                 f'<td><div class="m-title">{_mark_keyword(c.title, keyword)}</div>'
                 f"<details><summary>{t(lang, 'show_text')}</summary>"
                 f'<div class="m-text">{_mark_keyword(c.text, keyword)}</div></details></td>'

@@ -6,8 +6,10 @@ comment) supersedes an earlier one."""
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 
 from assistant import Answer, Citation
 
@@ -63,15 +65,46 @@ class Conversation:
             out += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.text}]
         return out
 
-    def messages(self) -> list[dict]:
-        """The chat bubbles: questions shown literally, answers as Markdown."""
+    def messages(self, render: Callable[[Turn], str] | None = None) -> list[dict]:
+        """The chat bubbles: questions shown literally, answers as Markdown (or as `render` draws them)."""
         out = []
         for turn in self.turns:
             out += [
                 {"role": "user", "content": escape_user(turn.question)},
-                {"role": "assistant", "content": md_answer(turn.text)},
+                {"role": "assistant", "content": render(turn) if render else md_answer(turn.text)},
             ]
         return out
+
+    # --- kept in the browser (gr.BrowserState): plain JSON, checked when read back -----------------
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "saved": int(time.time()),
+            "turns": [
+                {
+                    **{k: getattr(t, k) for k in ("question", "text", "refused", "kind", "lang")},
+                    "citations": [asdict(c) for c in t.citations],
+                }
+                for t in self.turns
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, obj: object) -> Conversation | None:
+        """A conversation read back from the browser, or None if it is not one (storage is the user's)."""
+        try:
+            assert isinstance(obj, dict) and isinstance(obj.get("turns"), list) and len(obj["turns"]) <= MAX_TURNS
+            turns = [_turn(t) for t in obj["turns"]]
+            cid = obj.get("id")
+            assert cid is None or (isinstance(cid, str) and len(cid) <= 32)
+        except (AssertionError, KeyError, TypeError, ValueError):
+            return None
+        return cls(id=cid, turns=turns, selected=len(turns) - 1 if turns else None)
+
+    def title(self) -> str:
+        """How the conversation is listed among earlier ones: its first question."""
+        q = self.turns[0].question if self.turns else ""
+        return q if len(q) <= 30 else q[:29] + "…"
 
     def add(self, question: str, answer: Answer) -> Turn:
         """Record an answer and select it."""
@@ -99,3 +132,22 @@ class Conversation:
 
     def feedback_id(self, k: int) -> str:
         return f"{self.id}-{k + 1}"
+
+
+MAX_TURNS = 200  # a stored conversation longer than this is not read back
+_CITATION_FIELDS = {f.name for f in fields(Citation)}
+
+
+def _turn(obj: object) -> Turn:
+    assert isinstance(obj, dict)
+    text = {k: obj[k] for k in ("question", "text", "kind", "lang")}
+    assert all(isinstance(v, str) and len(v) <= 50_000 for v in text.values()) and isinstance(obj["refused"], bool)
+    cits = obj.get("citations", [])
+    assert isinstance(cits, list) and len(cits) <= 50
+    citations = []
+    for c in cits:
+        assert isinstance(c, dict) and set(c) <= _CITATION_FIELDS
+        citations.append(Citation(**c))
+        assert isinstance(c["quote"], str) and isinstance(c["title"], str) and isinstance(c["units"], list)
+        assert c["clause"] is None or (isinstance(c["clause"], int) and not isinstance(c["clause"], bool))
+    return Turn(**text, refused=obj["refused"], citations=tuple(citations))

@@ -18,10 +18,13 @@ from assistant import Assistant, Notice, Settings
 class Backend(Protocol):
     settings: Settings
     notices: list[Notice]
+    profiles: dict[str, dict]
 
     def assistant(self) -> Assistant: ...
 
     def today(self) -> date: ...
+
+    def state(self, n: Notice) -> str: ...  # in_force / expiring / expired / repealed / no_expiry
 
 
 @dataclass
@@ -35,10 +38,20 @@ class AppContext:
     copy_js: str  # the browser-side handler of "copy answer" (static/app.js)
     conv: gr.State  # the conversation (state.Conversation)
     lang: gr.State  # the interface language: "zh" | "en"
+    doc: gr.State  # the notice picked (doc_id), "" for all
+    store: gr.BrowserState  # kept in the browser: {"current": conversation, "earlier": [conversations]}
 
     @property
     def notices(self) -> list[Notice]:
+        """The notices served now (read on every use: a reindex can change them)."""
         return self.backend.notices
+
+    def picked(self, doc: str | None) -> list[Notice]:
+        """The notices a page shows: the picked one, or all."""
+        return [n for n in self.notices if n.doc_id == doc] or self.notices if doc else self.notices
+
+    def states(self) -> dict[str, str]:
+        return {n.doc_id: self.backend.state(n) for n in self.notices}
 
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # no page event is part of the public API

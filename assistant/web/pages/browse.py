@@ -27,24 +27,24 @@ class BrowsePage(BasePage):
             self.table = gr.HTML(browse_html(notices, "", "", "zh"), elem_id="browse-table", js_on_load=None)
 
     def on_register_events(self) -> None:
-        notices = self.ctx.notices
-        for trigger in (self.unit.change, self.keyword.change):
+        ctx = self.ctx  # notices are read on each event: a reindex can change them
+        for trigger in (self.unit.change, self.keyword.change, ctx.doc.change):
             trigger(
-                lambda u, k, L: browse_html(notices, u, k, L),
-                [self.unit, self.keyword, self.ctx.lang],
+                lambda u, k, doc, L: browse_html(ctx.picked(doc), u, k, L),
+                [self.unit, self.keyword, ctx.doc, ctx.lang],
                 [self.table],
                 show_progress="hidden",
                 **PRIVATE,
             )
 
     def relabel_inputs(self) -> list:
-        return [self.unit, self.keyword]
+        return [self.unit, self.keyword, self.ctx.doc]
 
     def relabel_outputs(self) -> list:
         return [self.tab, self.unit, self.keyword, self.table]
 
     def relabel(self, lang: str, values: dict) -> dict:
-        notices, unit = self.ctx.notices, values[self.unit]
+        notices, unit = self.ctx.picked(values[self.ctx.doc]), values[self.unit]
         return {
             self.tab: gr.update(label=t(lang, "tab_browse")),
             self.unit: gr.update(choices=unit_choices(notices, lang), value=unit, label=t(lang, "unit_label")),

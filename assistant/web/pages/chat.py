@@ -1,5 +1,6 @@
-"""The "ask" tab: the conversation, the question box, the citation panel beside it (the full text of the
-cited clause, quoted sentences highlighted), copy answer, feedback and the starter questions."""
+"""The "ask" tab: the conversation (each answer with its sources folded under it), the question box, the
+citation panel beside it (the full text of the cited clause, quoted sentences highlighted), copy answer,
+"read to caller", feedback, earlier conversations (kept in the browser) and the starter questions."""
 
 from __future__ import annotations
 
@@ -10,12 +11,24 @@ import gradio as gr
 from assistant import InvalidQuestion
 
 from ..i18n import t
-from ..render import citation_label, citation_panel_html, escape_user, md_answer, plain_answer, status_html
-from ..state import Conversation
+from ..render import (
+    citation_label,
+    citation_panel_html,
+    escape_user,
+    md_answer,
+    message_html,
+    plain_answer,
+    readout_text,
+    sources_html,
+    status_html,
+)
+from ..state import Conversation, Turn
 from .base import PRIVATE, BasePage
 from .feedback import FeedbackArea
 
 log = logging.getLogger(__name__)
+EARLIER = 10  # earlier conversations kept in the browser
+FOCUS_JS = "() => { document.querySelector('#question textarea')?.focus(); }"
 
 
 class ChatPage(BasePage):
@@ -52,9 +65,14 @@ class ChatPage(BasePage):
                         self.send = gr.Button(t("zh", "send"), variant="primary", scale=1, min_width=90, elem_id="send")
                     self.status = gr.HTML("", elem_id="status")
                     with gr.Row():
-                        self.new_chat = gr.Button(t("zh", "new_chat"), size="sm", elem_id="new-chat")
+                        self.readout = gr.Button(t("zh", "readout"), size="sm", variant="secondary", elem_id="readout")
                         self.copy = gr.Button(t("zh", "copy"), size="sm", elem_id="copy-answer")
+                        self.new_chat = gr.Button(t("zh", "new_chat"), size="sm", elem_id="new-chat")
+                    self.earlier = gr.Dropdown(
+                        [], value=None, label=t("zh", "history_label"), elem_id="history", interactive=True
+                    )
                     self.answer_plain = gr.Textbox(visible="hidden", elem_id="answer-plain")
+                    self.readout_plain = gr.Textbox(visible="hidden", elem_id="readout-plain")
                     self.feedback = FeedbackArea(self.ctx, chatbot=self.chatbot, status=self.status)
                 with gr.Column(scale=2, min_width=320):
                     self.cite_pick = gr.Radio([], label=t("zh", "cite_label"), elem_id="cite-pick", type="value")
@@ -90,7 +108,24 @@ class ChatPage(BasePage):
             ),
             self.panel: citation_panel_html(self.ctx.notices, cites[index] if index is not None else None, lang),
             self.answer_plain: plain_answer(turn.text) if turn else "",
+            self.readout_plain: self.readout_of(turn, lang) if turn else "",
         }
+
+    def readout_of(self, turn: Turn, lang: str) -> str:
+        ctx = self.ctx
+        return readout_text(ctx.notices, turn.citations, ctx.states(), ctx.backend.today(), lang)
+
+    def render(self, lang: str):
+        """How an answer is drawn in the chat: the answer, its sources folded under it, and the read-out
+        text the copy icon takes (render.message_html)."""
+        ctx = self.ctx
+        states, today = ctx.states(), ctx.backend.today()
+
+        def draw(turn: Turn) -> str:
+            sources = sources_html(ctx.notices, turn.citations, states, today, lang)
+            return message_html(md_answer(turn.text), sources, self.readout_of(turn, lang))
+
+        return draw
 
     def controls(self, lang: str, busy: bool) -> dict:
         return {
@@ -98,8 +133,8 @@ class ChatPage(BasePage):
             self.new_chat: gr.update(interactive=not busy),
         }
 
-    def respond(self, q: str, conv: Conversation, lang: str):
-        q = q or ""
+    def respond(self, q: str, conv: Conversation, lang: str, doc: str = ""):
+        q = q if isinstance(q, str) else ""
         max_chars = self.ctx.backend.settings.limits.question_chars
         if not q.strip():
             yield self.controls(lang, busy=False)
@@ -110,7 +145,7 @@ class ChatPage(BasePage):
                 **self.controls(lang, busy=False),
             }
             return
-        shown = conv.messages() + [
+        shown = conv.messages(self.render(lang)) + [
             {"role": "user", "content": escape_user(q)},
             {"role": "assistant", "content": t(lang, "thinking")},
         ]
@@ -122,13 +157,14 @@ class ChatPage(BasePage):
         }
         try:
             a = self.ctx.backend.assistant()
-            for text, answer in a.ask_stream(q, conv.history()):  # Assistant.ask is thread-safe
+            stream = a.ask_stream(q, conv.history(), doc or None, lang)  # Assistant.ask is thread-safe
+            for text, answer in stream:
                 if answer is None:  # a streaming generator: show the text so far
                     shown[-1] = {"role": "assistant", "content": md_answer(text)}
                     yield {self.chatbot: shown}
         except InvalidQuestion as exc:
             yield {
-                self.chatbot: conv.messages(),
+                self.chatbot: conv.messages(self.render(lang)),
                 self.question: q,
                 **self.controls(lang, busy=False),
                 self.status: status_html(t(lang, "invalid", msg=str(exc)), "warn"),
@@ -137,7 +173,7 @@ class ChatPage(BasePage):
         except Exception:
             log.exception("failed to answer a question")
             yield {
-                self.chatbot: conv.messages(),
+                self.chatbot: conv.messages(self.render(lang)),
                 self.question: q,
                 **self.controls(lang, busy=False),
                 self.status: status_html(t(lang, "error"), "warn"),
@@ -146,7 +182,7 @@ class ChatPage(BasePage):
         log.info("answered (%s, %.0f ms)", answer.kind, answer.timings_ms.get("total", 0.0))
         conv.add(q, answer)
         yield {
-            self.chatbot: conv.messages(),
+            self.chatbot: conv.messages(self.render(lang)),
             self.status: "",
             self.ctx.conv: conv,
             **self.show_answer(conv, lang),
@@ -163,10 +199,16 @@ class ChatPage(BasePage):
         conv.selected = k
         return {self.ctx.conv: conv, **self.show_answer(conv, lang)}
 
-    def reset(self, lang: str) -> dict:
+    def reset(self, conv: Conversation, store: object, lang: str) -> dict:
+        """A new conversation; the one left goes to the top of the earlier ones."""
         fresh = Conversation()
+        earlier = self._earlier(store)
+        if isinstance(conv, Conversation) and conv.turns:
+            earlier = [conv.to_json(), *(c for c in earlier if c.get("id") != conv.id)][:EARLIER]
         return {
             self.ctx.conv: fresh,
+            self.ctx.store: {"current": None, "earlier": earlier},
+            self.earlier: self._earlier_update(earlier, lang),
             self.chatbot: [],
             self.question: "",
             self.status: "",
@@ -174,56 +216,96 @@ class ChatPage(BasePage):
             **self.show_answer(fresh, lang),
         }
 
+    # --- conversations kept in the browser -------------------------------------------------------
+    @staticmethod
+    def _earlier(store: object) -> list[dict]:
+        earlier = store.get("earlier") if isinstance(store, dict) else None
+        return [c for c in earlier if Conversation.from_json(c)][:EARLIER] if isinstance(earlier, list) else []
+
+    @staticmethod
+    def _earlier_update(earlier: list[dict], lang: str) -> dict:
+        choices = []
+        for c in earlier:
+            conv = Conversation.from_json(c)
+            if conv and conv.id:
+                choices.append((conv.title(), conv.id))
+        return gr.update(choices=choices, value=None, label=t(lang, "history_label"))
+
+    def save(self, conv: Conversation, store: object) -> dict:
+        return {"current": conv.to_json() if conv.turns else None, "earlier": self._earlier(store)}
+
+    def restore(self, store: object, lang: str) -> dict:
+        """On page load: the conversation in progress and the list of earlier ones, from the browser."""
+        current = store.get("current") if isinstance(store, dict) else None
+        conv = Conversation.from_json(current) if current else None
+        conv = conv or Conversation()
+        return {
+            self.ctx.conv: conv,
+            self.chatbot: conv.messages(self.render(lang)),
+            self.earlier: self._earlier_update(self._earlier(store), lang),
+            **self.show_answer(conv, lang),
+        }
+
+    def reopen(self, cid: str | None, conv: Conversation, store: object, lang: str) -> dict:
+        """Reopen an earlier conversation; the one in progress takes its place in the list."""
+        earlier = self._earlier(store)
+        picked = next((c for c in earlier if c.get("id") == cid), None)
+        reopened = Conversation.from_json(picked) if picked else None
+        if reopened is None:
+            return {}
+        rest = [c for c in earlier if c.get("id") != cid]
+        if isinstance(conv, Conversation) and conv.turns:
+            rest = [conv.to_json(), *rest][:EARLIER]
+        return {
+            self.ctx.conv: reopened,
+            self.ctx.store: {"current": reopened.to_json(), "earlier": rest},
+            self.earlier: self._earlier_update(rest, lang),
+            self.chatbot: reopened.messages(self.render(lang)),
+            **self.feedback.hidden(),
+            **self.show_answer(reopened, lang),
+        }
+
+    def read_out(self, text: str, lang: str) -> str:
+        return status_html(t(lang, "readout_done"), "ok") if text else status_html(t(lang, "nothing_to_copy"), "warn")
+
     def copied(self, text: str, lang: str) -> str:
         return status_html(t(lang, "copied"), "ok") if text else status_html(t(lang, "nothing_to_copy"), "warn")
 
     # --- wiring -----------------------------------------------------------------------------------
     def on_register_events(self) -> None:
-        conv, lang = self.ctx.conv, self.ctx.lang
+        ctx = self.ctx
+        conv, lang, store = ctx.conv, ctx.lang, ctx.store
+        shown = [self.cite_pick, self.panel, self.answer_plain, self.readout_plain]  # show_answer's outputs
         chat_io = {
             "fn": self.respond,
-            "inputs": [self.question, conv, lang],
+            "inputs": [self.question, conv, lang, ctx.doc],
             "show_progress": "minimal",
             **PRIVATE,
-            "outputs": [
-                self.chatbot,
-                self.question,
-                self.status,
-                conv,
-                self.cite_pick,
-                self.panel,
-                self.answer_plain,
-                self.send,
-                self.new_chat,
-            ],
+            "outputs": [self.chatbot, self.question, self.status, conv, *shown, self.send, self.new_chat],
         }
-        gr.on(
-            [self.question.submit, self.send.click], **chat_io
-        )  # one listener: a second trigger while busy is ignored
+        save = {"fn": self.save, "inputs": [conv, store], "outputs": [store], "show_progress": "hidden", **PRIVATE}
+        # one listener: a second trigger while busy is ignored; the focus goes back to the question box
+        asked = gr.on([self.question.submit, self.send.click], **chat_io)
+        asked.then(**save).then(None, js=FOCUS_JS, **PRIVATE)
         for ds, _ in self.ex_sets:  # clicking a starter question asks it
-            ds.click(lambda sample: sample[0], [ds], [self.question], queue=False, **PRIVATE).then(**chat_io)
-        self.cite_pick.input(self.pick_citation, [self.cite_pick, conv, lang], [self.panel], **PRIVATE)
-        self.chatbot.select(
-            self.select_message, [conv, lang], [conv, self.cite_pick, self.panel, self.answer_plain], **PRIVATE
-        )
-        for trigger in (self.new_chat.click, self.chatbot.clear):  # the chat's own 🗑 button starts over as well
-            trigger(
-                self.reset,
-                [lang],
-                [
-                    conv,
-                    self.chatbot,
-                    self.question,
-                    self.status,
-                    self.feedback.box,
-                    self.feedback.comment,
-                    self.cite_pick,
-                    self.panel,
-                    self.answer_plain,
-                ],
-                **PRIVATE,
+            ds.click(lambda sample: sample[0], [ds], [self.question], queue=False, **PRIVATE).then(**chat_io).then(
+                **save
             )
-        self.copy.click(self.copied, [self.answer_plain, lang], [self.status], js=self.ctx.copy_js, **PRIVATE)
+        self.cite_pick.input(self.pick_citation, [self.cite_pick, conv, lang], [self.panel], **PRIVATE)
+        self.chatbot.select(self.select_message, [conv, lang], [conv, *shown], **PRIVATE)
+        fresh = [conv, store, self.earlier, self.chatbot, self.question, self.status]
+        fresh += [self.feedback.box, self.feedback.comment, *shown]
+        for trigger in (self.new_chat.click, self.chatbot.clear):  # the chat's own 🗑 button starts over as well
+            trigger(self.reset, [conv, store, lang], fresh, **PRIVATE).then(None, js=FOCUS_JS, **PRIVATE)
+        self.earlier.input(
+            self.reopen,
+            [self.earlier, conv, store, lang],
+            [conv, store, self.earlier, self.chatbot, self.feedback.box, self.feedback.comment, *shown],
+            **PRIVATE,
+        )
+        ctx.blocks.load(self.restore, [store, lang], [conv, self.chatbot, self.earlier, *shown], **PRIVATE)
+        self.copy.click(self.copied, [self.answer_plain, lang], [self.status], js=ctx.copy_js, **PRIVATE)
+        self.readout.click(self.read_out, [self.readout_plain, lang], [self.status], js=ctx.copy_js, **PRIVATE)
         self.feedback.on_register_events()
 
     # --- language switch --------------------------------------------------------------------------
@@ -238,10 +320,13 @@ class ChatPage(BasePage):
             self.send,
             self.new_chat,
             self.copy,
+            self.readout,
+            self.earlier,
             self.ex_hint,
             self.cite_pick,
             self.panel,
             self.answer_plain,
+            self.readout_plain,
             *(ds for ds, _ in self.ex_sets),
             *self.feedback.relabel_outputs(),
         ]
@@ -249,11 +334,15 @@ class ChatPage(BasePage):
     def relabel(self, lang: str, values: dict) -> dict:
         return {
             self.tab: gr.update(label=t(lang, "tab_chat")),
-            self.chatbot: gr.update(label=t(lang, "chat_label")),
+            self.chatbot: gr.update(
+                label=t(lang, "chat_label"), value=values[self.ctx.conv].messages(self.render(lang))
+            ),
             self.question: gr.update(label=t(lang, "input_label"), placeholder=t(lang, "placeholder")),
             self.send: gr.update(value=t(lang, "send")),
             self.new_chat: gr.update(value=t(lang, "new_chat")),
             self.copy: gr.update(value=t(lang, "copy")),
+            self.readout: gr.update(value=t(lang, "readout")),
+            self.earlier: gr.update(label=t(lang, "history_label")),
             self.ex_hint: t(lang, "examples_hint"),
             **{ds: gr.update(label=group["label"][lang]) for ds, group in self.ex_sets},
             **self.feedback.relabel(lang, values),

@@ -1,5 +1,6 @@
-"""The header above the tabs: the page title (from the notice's profile), the language picker and the
-validity banner (re-read on every page load, so a server left running past the expiry date switches it)."""
+"""The header above the tabs: the page title (from the notice's profile), the notice picker, the language
+picker and the validity bar. The bar stays in view (sticky) and is redrawn on every page load, so a
+server left running past an end date, or serving a new index, shows the state of today."""
 
 from __future__ import annotations
 
@@ -13,9 +14,18 @@ from .base import PRIVATE, BasePage
 class Header(BasePage):
     def on_building_ui(self) -> None:
         ctx = self.ctx
-        with gr.Row(equal_height=True):
+        self.banner = gr.HTML(self.banner_for("", "zh"), elem_id="validity-banner", padding=False)
+        with gr.Row(equal_height=True, elem_id="header-row"):
             with gr.Column(scale=5):
                 self.title = gr.Markdown(header_md(ctx.titles["zh"], "zh"), elem_id="header")
+            self.notice_pick = gr.Dropdown(
+                self.notice_choices("zh"),
+                value="",
+                label=t("zh", "notice_label"),
+                scale=2,
+                min_width=220,
+                elem_id="notice-picker",
+            )
             self.lang_pick = gr.Radio(
                 list(LANGS),
                 value="中文",
@@ -23,26 +33,47 @@ class Header(BasePage):
                 show_label=False,
                 container=False,
                 scale=0,
-                min_width=220,
+                min_width=180,
                 elem_id="lang",
             )
-        self.banner = gr.HTML(banner_html(ctx.notices, ctx.backend.today(), "zh"), elem_id="validity-banner")
+
+    def notice_choices(self, lang: str) -> list[tuple[str, str]]:
+        return [(t(lang, "all_notices"), "")] + [(f"{n.doc_number}《{n.title}》", n.doc_id) for n in self.ctx.notices]
+
+    def banner_for(self, doc: str, lang: str) -> str:
+        ctx = self.ctx
+        return banner_html(ctx.picked(doc), ctx.states(), ctx.backend.today(), lang)
 
     def on_register_events(self) -> None:
         ctx = self.ctx
         ctx.blocks.load(
-            lambda L: banner_html(ctx.notices, ctx.backend.today(), L),
-            [ctx.lang],
-            [self.banner],
+            lambda doc, lang: {
+                self.banner: self.banner_for(doc, lang),
+                self.notice_pick: gr.update(choices=self.notice_choices(lang)),
+            },
+            [ctx.doc, ctx.lang],
+            [self.banner, self.notice_pick],
+            show_progress="hidden",
+            **PRIVATE,
+        )
+        self.notice_pick.input(
+            lambda doc, lang: (doc or "", self.banner_for(doc or "", lang)),
+            [self.notice_pick, ctx.lang],
+            [ctx.doc, self.banner],
             show_progress="hidden",
             **PRIVATE,
         )
 
+    def relabel_inputs(self) -> list:
+        return [self.ctx.doc]
+
     def relabel_outputs(self) -> list:
-        return [self.title, self.banner]
+        return [self.title, self.banner, self.notice_pick]
 
     def relabel(self, lang: str, values: dict) -> dict:
+        doc = values[self.ctx.doc]
         return {
             self.title: header_md(self.ctx.titles[lang], lang),
-            self.banner: banner_html(self.ctx.notices, self.ctx.backend.today(), lang),
+            self.banner: self.banner_for(doc, lang),
+            self.notice_pick: gr.update(choices=self.notice_choices(lang), value=doc, label=t(lang, "notice_label")),
         }
