@@ -32,16 +32,30 @@ log = logging.getLogger(__name__)
 
 
 def read_profiles(corpus_dir: Path, notices: list) -> dict[str, dict]:
-    """doc_id → the notice's profile.json (UI title, starter questions, clarify examples); {} when a
-    notice has none or it cannot be read (logged)."""
+    """doc_id → the notice's profile.json (UI title, starter questions, clarify examples, English names of
+    its measures); {} when a notice has none or it cannot be read (logged). profile["english"]["units"]
+    holds each unit's first English name in units.tsv."""
     out = {}
     for n in notices:
-        path = vocab_dir(Path(corpus_dir) / (n.parent or n.doc_id)) / "profile.json"
+        vocab = vocab_dir(Path(corpus_dir) / (n.parent or n.doc_id))
+        path = vocab / "profile.json"
         try:
-            out[n.doc_id] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        except (OSError, json.JSONDecodeError) as exc:
+            profile = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+            assert isinstance(profile, dict), "not a JSON object"
+        except (OSError, json.JSONDecodeError, AssertionError) as exc:
             log.warning("ignoring %s: %s", path, exc)
-            out[n.doc_id] = {}
+            profile = {}
+        english = profile.get("english") if isinstance(profile.get("english"), dict) else {}
+        units = {}
+        for ln in _read_lines(vocab / "units.tsv"):
+            unit, _, aliases = ln.partition("\t")
+            name = next((a.strip() for a in aliases.split("|") if a.strip() and not is_chinese(a)), None)
+            if name:
+                units[unit.strip()] = name
+        measures = english.get("measures") if isinstance(english.get("measures"), dict) else {}
+        if measures or units:
+            profile["english"] = {"measures": {str(k): str(v) for k, v in measures.items()}, "units": units}
+        out[n.doc_id] = profile
     return out
 
 

@@ -1,8 +1,9 @@
 """Property-based tests (hypothesis) of the three places that read untrusted text: the notice parser,
 the question normaliser and the `ask --jsonl` line reader with the JSON it writes back.
 
-Every property runs with database=None (nothing is written to .hypothesis/) and a modest number of
-examples, so the file stays fast; the one subprocess run of the real CLI is marked slow."""
+Every property runs with database=None (no example database is kept; hypothesis's own caches in
+.hypothesis/ are git-ignored) and a modest number of examples, so the file stays fast; the one
+subprocess run of the real CLI is marked slow."""
 
 from __future__ import annotations
 

@@ -241,3 +241,22 @@ def test_a_conversation_survives_the_browser_storage_and_bad_storage_is_ignored(
         {"id": "x" * 100, "turns": []},
     ]:
         assert Conversation.from_json(bad) is None
+
+
+def test_the_english_page_uses_the_notices_english_names(notices) -> None:
+    n = notices[0]
+    names = profile.names(profile.read_profiles(ROOT / "corpus", notices))
+    c = n.clause(4)
+    cit = Citation(
+        clause=4, title=c.title, doc_number=n.doc_number, quote=c.sentences[0], units=list(c.units), doc_id=n.doc_id
+    )
+    english = names.measures[(n.doc_id, 4)]
+    assert render.citation_label(cit, "en", names) == f"Measure 4: {english}"
+    assert render.citation_label(cit, "zh", names) == f"第四条 {c.title}"  # the Chinese page keeps the notice's
+    text = render.readout_text(notices, [cit], {n.doc_id: "in_force"}, n.valid_until, "en", names)
+    assert text.startswith(f"Measure 4: {english} ({n.doc_number})")
+    assert f"Responsible units: {names.units[c.units[0]]}" in text
+    assert c.sentences[0] in text  # the quote stays the Chinese original
+    table = render.browse_html(notices, "", "", "en", names)
+    assert english in table and names.units[c.units[0]] in table
+    assert render.citation_label(cit, "en") == f"Measure 4: {c.title}"  # no data: the Chinese title

@@ -5,12 +5,13 @@ questions: [...]}}). The running Assistant exposes the same data as ``assistant.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from assistant.lexicon import read_profiles
 
 from .i18n import LANGS, t
 
-__all__ = ["page_titles", "read_profiles", "starter_examples"]
+__all__ = ["Names", "names", "page_titles", "read_profiles", "starter_examples"]
 
 
 def page_titles(profiles: Mapping[str, dict]) -> dict[str, str]:
@@ -43,3 +44,29 @@ def starter_examples(profiles: Mapping[str, dict]) -> dict[str, dict]:
             }
             out[key if key not in out else f"{doc_id}-{key}"] = group
     return out
+
+
+@dataclass(frozen=True)
+class Names:
+    """English names of measures and responsible units, from the notices' data (profile.json "english",
+    units.tsv), for the English page; what has none keeps its Chinese name."""
+
+    measures: Mapping[tuple[str, int], str] = field(default_factory=dict)  # (doc_id, number) → title
+    units: Mapping[str, str] = field(default_factory=dict)  # unit as the notice writes it → English
+
+    def title(self, doc_id: str, number: int | None, title: str, lang: str) -> str:
+        return self.measures.get((doc_id, number), title) if lang == "en" and number is not None else title
+
+    def unit(self, unit: str, lang: str) -> str:
+        return self.units.get(unit, unit) if lang == "en" else unit
+
+
+def names(profiles: Mapping[str, dict]) -> Names:
+    measures, units = {}, {}
+    for doc_id, p in profiles.items():
+        english = p.get("english") or {}
+        for k, v in (english.get("measures") or {}).items():
+            if str(k).isdigit():
+                measures[(doc_id, int(k))] = v
+        units.update(english.get("units") or {})
+    return Names(measures, units)

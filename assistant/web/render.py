@@ -16,6 +16,9 @@ from assistant import Citation, Clause, Notice, int_to_cn
 from assistant.answering import GAP
 
 from .i18n import fmt_date, t
+from .profile import Names
+
+NAMES_NONE = Names()  # no English names: everything keeps the notice's own wording
 
 # --- safe display of what users type ---------------------------------------------------------------
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~=:$])")
@@ -93,8 +96,17 @@ def validity_text(n: Notice, state: str, today: date, lang: str) -> str:
     return t(lang, f"short_{state}", **_state_args(n, state, today, lang))
 
 
+def _units(units: Sequence[str], lang: str, names: Names) -> str:
+    return ("、" if lang == "zh" else ", ").join(names.unit(u, lang) for u in units)
+
+
 def sources_html(
-    notices: Sequence[Notice], citations: Sequence[Citation], states: Mapping[str, str], today: date, lang: str
+    notices: Sequence[Notice],
+    citations: Sequence[Citation],
+    states: Mapping[str, str],
+    today: date,
+    lang: str,
+    names: Names = NAMES_NONE,
 ) -> str:
     """The collapsible block under an answer: per citation its label, the quoted sentences, 责任单位, 文号
     and validity. Empty for an answer without citations (a refusal)."""
@@ -103,12 +115,12 @@ def sources_html(
         n, _ = _find(notices, c)
         state = states.get(n.doc_id, "no_expiry") if n else "no_expiry"
         quotes = "".join(f"<blockquote>{html.escape(q)}</blockquote>" for q in c.quote.split(GAP) if q.strip())
-        meta = [(t(lang, "units"), "、".join(c.units)), (t(lang, "doc_number"), c.doc_number)]
+        meta = [(t(lang, "units"), _units(c.units, lang, names)), (t(lang, "doc_number"), c.doc_number)]
         if n:
             meta.append((t(lang, "validity"), validity_text(n, state, today, lang)))
         cells = "".join(f"<span><b>{k}</b> {html.escape(v)}</span>" for k, v in meta if v)
         items.append(
-            f'<div class="src"><div class="src-head">{html.escape(citation_label(c, lang))}</div>'
+            f'<div class="src"><div class="src-head">{html.escape(citation_label(c, lang, names))}</div>'
             f'{quotes}<div class="src-meta">{cells}</div></div>'
         )
     if not items:
@@ -117,7 +129,12 @@ def sources_html(
 
 
 def readout_text(
-    notices: Sequence[Notice], citations: Sequence[Citation], states: Mapping[str, str], today: date, lang: str
+    notices: Sequence[Notice],
+    citations: Sequence[Citation],
+    states: Mapping[str, str],
+    today: date,
+    lang: str,
+    names: Names = NAMES_NONE,
 ) -> str:
     """What a hotline agent reads to a caller, as plain text: per citation the clause, the verbatim
     sentences, 责任单位 and validity."""
@@ -125,13 +142,13 @@ def readout_text(
     for c in citations:
         n, _ = _find(notices, c)
         lines = [
-            f"{citation_label(c, lang)}（{c.doc_number}）"
+            f"{citation_label(c, lang, names)}（{c.doc_number}）"
             if lang == "zh"
-            else f"{citation_label(c, lang)} ({c.doc_number})"
+            else f"{citation_label(c, lang, names)} ({c.doc_number})"
         ]
         lines += [t(lang, "readout_quote", quote=q.strip()) for q in c.quote.split(GAP) if q.strip()]
         if c.units:
-            lines.append(t(lang, "readout_units", units="、".join(c.units)))
+            lines.append(t(lang, "readout_units", units=_units(c.units, lang, names)))
         if n:
             lines.append(
                 t(lang, "readout_validity", validity=validity_text(n, states.get(n.doc_id, "no_expiry"), today, lang))
@@ -174,10 +191,11 @@ def highlight(text: str, quote: str) -> str:
     return "".join(out)
 
 
-def citation_label(c: Citation, lang: str) -> str:
+def citation_label(c: Citation, lang: str, names: Names = NAMES_NONE) -> str:
     if c.clause is None:
         return f"《{c.title}》"
-    return f"第{int_to_cn(c.clause)}条 {c.title}" if lang == "zh" else f"Measure {c.clause}: {c.title}"
+    title = names.title(c.doc_id, c.clause, c.title, lang)
+    return f"第{int_to_cn(c.clause)}条 {title}" if lang == "zh" else f"Measure {c.clause}: {title}"
 
 
 def _find(notices: Sequence[Notice], c: Citation) -> tuple[Notice | None, Clause | None]:
@@ -198,11 +216,13 @@ def _meta_rows(n: Notice, lang: str, quote: str = "") -> str:
     return f'<div class="cite-meta">{cells}</div>'
 
 
-def unit_chips(units: Sequence[str], mark: str = "") -> str:
-    return "".join(f'<span class="unit{" unit-hit" if u == mark else ""}">{html.escape(u)}</span>' for u in units)
+def unit_chips(units: Sequence[str], mark: str = "", lang: str = "zh", names: Names = NAMES_NONE) -> str:
+    return "".join(
+        f'<span class="unit{" unit-hit" if u == mark else ""}">{html.escape(names.unit(u, lang))}</span>' for u in units
+    )
 
 
-def citation_panel_html(notices: Sequence[Notice], c: Citation | None, lang: str) -> str:
+def citation_panel_html(notices: Sequence[Notice], c: Citation | None, lang: str, names: Names = NAMES_NONE) -> str:
     """The full text of the cited clause with the quoted sentences highlighted, units, 文号 and dates."""
     if c is None:
         return f'<div class="cite-panel cite-empty">{t(lang, "cite_empty")}</div>'
@@ -211,30 +231,36 @@ def citation_panel_html(notices: Sequence[Notice], c: Citation | None, lang: str
         return f'<div class="cite-panel"><blockquote>{html.escape(c.quote)}</blockquote></div>'
     if clause is None:  # a document-level fact: title, 文号, dates, preamble / effective sentence
         body = "".join(f"<p>{highlight(x, c.quote)}</p>" for x in (n.preamble, n.effective) if x)
-        units = f'<div class="cite-units"><b>{t(lang, "units")}</b> {unit_chips(c.units)}</div>' if c.units else ""
+        units = (
+            f'<div class="cite-units"><b>{t(lang, "units")}</b> {unit_chips(c.units, "", lang, names)}</div>'
+            if c.units
+            else ""
+        )
         return (
             f'<div class="cite-panel"><div class="cite-head">《{html.escape(n.title)}》</div>'
             f'{_meta_rows(n, lang, c.quote)}<div class="cite-text">{body}</div>{units}</div>'
         )
-    head = f"第{int_to_cn(clause.number)}条 {clause.title}"
+    head = citation_label(c, lang, names) if lang == "en" else f"第{int_to_cn(clause.number)}条 {clause.title}"
     text = f"{int_to_cn(clause.number)}、" + highlight(clause.text, c.quote)
     return (
         f'<div class="cite-panel"><div class="cite-head">{html.escape(head)}</div>'
         f'<div class="cite-source">《{html.escape(n.title)}》</div>{_meta_rows(n, lang)}'
         f'<div class="cite-text" lang="zh">{text}</div>'
-        f'<div class="cite-units"><b>{t(lang, "units")}</b> {unit_chips(clause.units)}'
+        f'<div class="cite-units"><b>{t(lang, "units")}</b> {unit_chips(clause.units, "", lang, names)}'
         f'<div class="units-text">{t(lang, "units_text")}{html.escape(clause.units_text)}</div></div></div>'
     )
 
 
-def unit_choices(notices: Sequence[Notice], lang: str) -> list[tuple[str, str]]:
+def unit_choices(notices: Sequence[Notice], lang: str, names: Names = NAMES_NONE) -> list[tuple[str, str]]:
     """Responsible units in the order the notices first name them, with how many measures each has."""
     counts: dict[str, int] = {}
     for n in notices:
         for c in n.clauses:
             for u in c.units:
                 counts[u] = counts.get(u, 0) + 1
-    return [(t(lang, "all_units"), "")] + [(t(lang, "unit_count", unit=u, n=k), u) for u, k in counts.items()]
+    return [(t(lang, "all_units"), "")] + [
+        (t(lang, "unit_count", unit=names.unit(u, lang), n=k), u) for u, k in counts.items()
+    ]
 
 
 def _mark_keyword(text: str, keyword: str) -> str:
@@ -244,7 +270,9 @@ def _mark_keyword(text: str, keyword: str) -> str:
     return "".join(f"<mark>{html.escape(p)}</mark>" if i % 2 else html.escape(p) for i, p in enumerate(parts))
 
 
-def browse_html(notices: Sequence[Notice], unit: str | None, keyword: str | None, lang: str) -> str:
+def browse_html(
+    notices: Sequence[Notice], unit: str | None, keyword: str | None, lang: str, names: Names = NAMES_NONE
+) -> str:
     """All measures as a table, filtered by responsible unit and keyword (case-insensitive substring)."""
     unit, keyword = unit or "", (keyword or "").strip()
     total = sum(len(n.clauses) for n in notices)
@@ -260,10 +288,10 @@ def browse_html(notices: Sequence[Notice], unit: str | None, keyword: str | None
             rows.append(
                 f'<tr class="measure" data-clause="{c.number}" data-doc="{html.escape(n.doc_id)}">'
                 f'<td class="no">第{int_to_cn(c.number)}条{doc}</td>'
-                f'<td><div class="m-title">{_mark_keyword(c.title, keyword)}</div>'
+                f'<td><div class="m-title">{_mark_keyword(names.title(n.doc_id, c.number, c.title, lang), keyword)}</div>'
                 f"<details><summary>{t(lang, 'show_text')}</summary>"
                 f'<div class="m-text">{_mark_keyword(c.text, keyword)}</div></details></td>'
-                f'<td class="units">{unit_chips(c.units, unit)}</td></tr>'
+                f'<td class="units">{unit_chips(c.units, unit, lang, names)}</td></tr>'
             )
     head = (
         f"<thead><tr><th>{t(lang, 'col_no')}</th><th>{t(lang, 'col_title')}</th>"

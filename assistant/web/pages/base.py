@@ -5,7 +5,7 @@ another's components. A language switch asks each page for ``relabel``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -13,6 +13,8 @@ import gradio as gr
 from gradio.blocks import Block
 
 from assistant import Assistant, Notice, Settings
+
+from ..profile import Names, names
 
 
 class Backend(Protocol):
@@ -40,6 +42,7 @@ class AppContext:
     lang: gr.State  # the interface language: "zh" | "en"
     doc: gr.State  # the notice picked (doc_id), "" for all
     store: gr.BrowserState  # kept in the browser: {"current": conversation, "earlier": [conversations]}
+    _names: tuple = field(default=(None, None), repr=False)  # (profiles, their Names)
 
     @property
     def notices(self) -> list[Notice]:
@@ -49,6 +52,14 @@ class AppContext:
     def picked(self, doc: str | None) -> list[Notice]:
         """The notices a page shows: the picked one, or all."""
         return [n for n in self.notices if n.doc_id == doc] or self.notices if doc else self.notices
+
+    @property
+    def names(self) -> Names:
+        """English names of measures and units (rebuilt when a reindex brings new profiles)."""
+        profiles = self.backend.profiles
+        if self._names[0] is not profiles:
+            self._names = (profiles, names(profiles))
+        return self._names[1]
 
     def states(self) -> dict[str, str]:
         return {n.doc_id: self.backend.state(n) for n in self.notices}

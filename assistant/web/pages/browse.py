@@ -30,7 +30,7 @@ class BrowsePage(BasePage):
         ctx = self.ctx  # notices are read on each event: a reindex can change them
         for trigger in (self.unit.change, self.keyword.change, ctx.doc.change):
             trigger(
-                lambda u, k, doc, L: browse_html(ctx.picked(doc), u, k, L),
+                lambda u, k, doc, L: browse_html(ctx.picked(doc), u, k, L, ctx.names),
                 [self.unit, self.keyword, ctx.doc, ctx.lang],
                 [self.table],
                 show_progress="hidden",
@@ -47,7 +47,9 @@ class BrowsePage(BasePage):
         notices, unit = self.ctx.picked(values[self.ctx.doc]), values[self.unit]
         return {
             self.tab: gr.update(label=t(lang, "tab_browse")),
-            self.unit: gr.update(choices=unit_choices(notices, lang), value=unit, label=t(lang, "unit_label")),
+            self.unit: gr.update(
+                choices=unit_choices(notices, lang, self.ctx.names), value=unit, label=t(lang, "unit_label")
+            ),
             self.keyword: gr.update(label=t(lang, "keyword_label"), placeholder=t(lang, "keyword_placeholder")),
-            self.table: browse_html(notices, unit, values[self.keyword], lang),
+            self.table: browse_html(notices, unit, values[self.keyword], lang, self.ctx.names),
         }

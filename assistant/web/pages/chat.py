@@ -102,18 +102,20 @@ class ChatPage(BasePage):
         turn = conv.selected_turn()
         return {
             self.cite_pick: gr.update(
-                choices=[(citation_label(c, lang), i) for i, c in enumerate(cites)],
+                choices=[(citation_label(c, lang, self.ctx.names), i) for i, c in enumerate(cites)],
                 value=index,
                 label=t(lang, "cite_label"),
             ),
-            self.panel: citation_panel_html(self.ctx.notices, cites[index] if index is not None else None, lang),
+            self.panel: citation_panel_html(
+                self.ctx.notices, cites[index] if index is not None else None, lang, self.ctx.names
+            ),
             self.answer_plain: plain_answer(turn.text) if turn else "",
             self.readout_plain: self.readout_of(turn, lang) if turn else "",
         }
 
     def readout_of(self, turn: Turn, lang: str) -> str:
         ctx = self.ctx
-        return readout_text(ctx.notices, turn.citations, ctx.states(), ctx.backend.today(), lang)
+        return readout_text(ctx.notices, turn.citations, ctx.states(), ctx.backend.today(), lang, ctx.names)
 
     def render(self, lang: str):
         """How an answer is drawn in the chat: the answer, its sources folded under it, and the read-out
@@ -122,7 +124,7 @@ class ChatPage(BasePage):
         states, today = ctx.states(), ctx.backend.today()
 
         def draw(turn: Turn) -> str:
-            sources = sources_html(ctx.notices, turn.citations, states, today, lang)
+            sources = sources_html(ctx.notices, turn.citations, states, today, lang, ctx.names)
             return message_html(md_answer(turn.text), sources, self.readout_of(turn, lang))
 
         return draw
