@@ -107,14 +107,16 @@ def sources_html(
     today: date,
     lang: str,
     names: Names = NAMES_NONE,
+    latest: bool = False,
 ) -> str:
     """The collapsible block under an answer: per citation its label, the quoted sentences, 责任单位, 文号
-    and validity. Empty for an answer without citations (a refusal)."""
+    and validity. Empty for an answer without citations (a refusal). The latest answer's block has the
+    id "sources"."""
     items = []
     for c in citations:
         n, _ = _find(notices, c)
         state = states.get(n.doc_id, "no_expiry") if n else "no_expiry"
-        quotes = "".join(f"<blockquote>{html.escape(q)}</blockquote>" for q in c.quote.split(GAP) if q.strip())
+        quotes = "".join(f"<blockquote>{html.escape(q)}</blockquote>" for q in _quotes(c))
         meta = [(t(lang, "units"), _units(c.units, lang, names)), (t(lang, "doc_number"), c.doc_number)]
         if n:
             meta.append((t(lang, "validity"), validity_text(n, state, today, lang)))
@@ -125,7 +127,9 @@ def sources_html(
         )
     if not items:
         return ""
-    return f'<details class="sources"><summary>{t(lang, "sources", n=len(items))}</summary>{"".join(items)}</details>'
+    ident = ' id="sources"' if latest else ""
+    summary = f"<summary>{t(lang, 'sources', n=len(items))}</summary>"
+    return f'<details class="sources"{ident}>{summary}{"".join(items)}</details>'
 
 
 def readout_text(
@@ -146,7 +150,7 @@ def readout_text(
             if lang == "zh"
             else f"{citation_label(c, lang, names)} ({c.doc_number})"
         ]
-        lines += [t(lang, "readout_quote", quote=q.strip()) for q in c.quote.split(GAP) if q.strip()]
+        lines += [t(lang, "readout_quote", quote=q) for q in _quotes(c)]
         if c.units:
             lines.append(t(lang, "readout_units", units=_units(c.units, lang, names)))
         if n:
@@ -158,6 +162,12 @@ def readout_text(
 
 
 READOUT = re.compile(r"<!--readout:([A-Za-z0-9+/=]*)-->")
+_ONLY_BRACKET = re.compile(r"\s*[（(][^（()）]*[）)]\s*")  # a quote that is just the units bracket (reverse lookups)
+
+
+def _quotes(c: Citation) -> list[str]:
+    """The quoted sentences worth showing and reading out: the units bracket alone is said by 责任单位."""
+    return [q.strip() for q in c.quote.split(GAP) if q.strip() and not _ONLY_BRACKET.fullmatch(q)]
 
 
 def message_html(answer_md: str, sources: str, readout: str) -> str:

@@ -65,13 +65,15 @@ class Conversation:
             out += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.text}]
         return out
 
-    def messages(self, render: Callable[[Turn], str] | None = None) -> list[dict]:
-        """The chat bubbles: questions shown literally, answers as Markdown (or as `render` draws them)."""
+    def messages(self, render: Callable[[Turn, bool], str] | None = None) -> list[dict]:
+        """The chat bubbles: questions shown literally, answers as Markdown, or as `render(turn, latest)`
+        draws them."""
         out = []
-        for turn in self.turns:
+        for k, turn in enumerate(self.turns):
+            latest = k == len(self.turns) - 1
             out += [
                 {"role": "user", "content": escape_user(turn.question)},
-                {"role": "assistant", "content": render(turn) if render else md_answer(turn.text)},
+                {"role": "assistant", "content": render(turn, latest) if render else md_answer(turn.text)},
             ]
         return out
 

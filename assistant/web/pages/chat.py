@@ -40,7 +40,7 @@ class ChatPage(BasePage):
                     self.chatbot = gr.Chatbot(
                         label=t("zh", "chat_label"),
                         elem_id="chat",
-                        height=470,
+                        height="55vh",
                         layout="bubble",
                         buttons=["copy"],
                         feedback_options=("Like", "Dislike"),
@@ -52,6 +52,8 @@ class ChatPage(BasePage):
                         group_consecutive_messages=False,
                         autoscroll=True,
                     )
+                    # the comment box opens under the 👍/👎 the user clicked, above the question box
+                    self.feedback = FeedbackArea(self.ctx, chatbot=self.chatbot)
                     with gr.Row(equal_height=True):
                         self.question = gr.Textbox(
                             label=t("zh", "input_label"),
@@ -73,7 +75,7 @@ class ChatPage(BasePage):
                     )
                     self.answer_plain = gr.Textbox(visible="hidden", elem_id="answer-plain")
                     self.readout_plain = gr.Textbox(visible="hidden", elem_id="readout-plain")
-                    self.feedback = FeedbackArea(self.ctx, chatbot=self.chatbot, status=self.status)
+                    self.feedback.status = self.status
                 with gr.Column(scale=2, min_width=320):
                     self.cite_pick = gr.Radio([], label=t("zh", "cite_label"), elem_id="cite-pick", type="value")
                     self.panel = gr.HTML(
@@ -123,8 +125,8 @@ class ChatPage(BasePage):
         ctx = self.ctx
         states, today = ctx.states(), ctx.backend.today()
 
-        def draw(turn: Turn) -> str:
-            sources = sources_html(ctx.notices, turn.citations, states, today, lang, ctx.names)
+        def draw(turn: Turn, latest: bool) -> str:
+            sources = sources_html(ctx.notices, turn.citations, states, today, lang, ctx.names, latest)
             return message_html(md_answer(turn.text), sources, self.readout_of(turn, lang))
 
         return draw

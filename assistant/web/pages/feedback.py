@@ -19,9 +19,10 @@ log = logging.getLogger(__name__)
 
 
 class FeedbackArea(BasePage):
-    """Built by the chat page inside its column; rates the answers of ``chatbot``, thanks in ``status``."""
+    """Built by the chat page inside its column; rates the answers of ``chatbot``, thanks in ``status``
+    (the chat page's status line, set once it exists)."""
 
-    def __init__(self, ctx: AppContext, chatbot: gr.Chatbot, status: gr.HTML):
+    def __init__(self, ctx: AppContext, chatbot: gr.Chatbot, status: gr.HTML | None = None):
         self.chatbot, self.status = chatbot, status
         self.limit = RateLimit(ctx.backend.settings.feedback_rate)
         super().__init__(ctx)
