@@ -1,5 +1,6 @@
-"""Property-based tests (hypothesis) of the three places that read untrusted text: the notice parser,
-the question normaliser and the `ask --jsonl` line reader with the JSON it writes back.
+"""Property-based tests (hypothesis) of the four places that read untrusted text: the notice parser,
+the question normaliser, the `ask --jsonl` line reader with the JSON it writes back, and the masker of
+the feedback log.
 
 Every property runs with database=None (no example database is kept; hypothesis's own caches in
 .hypothesis/ are git-ignored) and a modest number of examples, so the file stays fast; the one
@@ -629,3 +630,62 @@ def test_the_real_cli_answers_every_hostile_line_with_one_strict_json_line(tmp_p
     by_id = {r["id"]: r for r in rows if isinstance(r.get("id"), str)}
     assert by_id["bom"]["citations"][0]["clause"] == 9 and by_id["cr"]["citations"][0]["clause"] == 9
     assert by_id["lone"]["id"] == "lone" and "answer" in by_id["lone"]
+
+
+# --- the feedback masker ----------------------------------------------------------------------------
+from assistant.feedback import mask_pii  # noqa: E402
+
+from .helpers import SEED  # noqa: E402
+
+_SEED_CLAUSES = parse_notice(SEED.read_text(encoding="utf-8"), doc_id=SEED.stem).clauses
+
+WIDE = {i: i + 0xFEE0 for i in range(0x30, 0x3A)}  # ASCII digit → full-width digit
+CJK_TEXT = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), max_size=8)
+SEP = st.sampled_from(["", " ", "-"])
+
+
+@st.composite
+def mobile(draw) -> str:
+    digits = (
+        "1"
+        + draw(st.sampled_from("3456789"))
+        + "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=9, max_size=9)))
+    )
+    sep = draw(SEP)
+    number = f"{digits[:3]}{sep}{digits[3:7]}{sep}{digits[7:]}"
+    return number.translate(WIDE) if draw(st.booleans()) else number
+
+
+@st.composite
+def card(draw) -> str:
+    n = draw(st.integers(16, 19))
+    digits = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=n, max_size=n)))
+    sep = draw(SEP)
+    grouped = sep.join(digits[i : i + 4] for i in range(0, n, 4))
+    return grouped.translate(WIDE) if draw(st.booleans()) else grouped
+
+
+def _digits(s: str) -> str:
+    return "".join(ch for ch in s.translate({v: k for k, v in WIDE.items()}) if ch.isdigit())
+
+
+@settings(max_examples=200, database=None, deadline=None)
+@given(before=CJK_TEXT, after=CJK_TEXT, secret=st.one_of(mobile(), card()))
+def test_the_masker_hides_every_phone_and_card_number_in_any_text(before, after, secret):
+    out = mask_pii(f"{before}{secret}{after}")
+    assert _digits(secret) not in _digits(out)
+    assert out.startswith(before) and out.endswith(after)  # the words around it are kept
+
+
+@settings(max_examples=200, database=None, deadline=None)
+@given(st.text(max_size=300))
+def test_the_masker_never_fails_and_is_idempotent(text):
+    once = mask_pii(text)
+    assert isinstance(once, str) and mask_pii(once) == once
+    assert not any(len(run) >= 16 for run in "".join(c if c.isdecimal() else " " for c in once).split())
+
+
+@settings(max_examples=100, database=None, deadline=None)
+@given(st.sampled_from([s for c in _SEED_CLAUSES for s in c.sentences]))
+def test_the_masker_leaves_policy_sentences_alone(sentence):
+    assert mask_pii(sentence) == sentence
