@@ -503,6 +503,9 @@ def test_stable_element_ids(page) -> None:
         if page.locator(f"#{i}").count() == 0
     ]
     assert not missing, f"no element with id: {missing}"
+    # the sources block of the latest answer carries the id, once
+    assert page.locator("#sources").count() == 1
+    assert page.locator(BOT).last.locator("#sources").count() == 1
 
 
 # --- 11. screenshots of the three views -----------------------------------------------------------

@@ -77,9 +77,8 @@ def _wire_language_switch(ctx: AppContext, picker: gr.Radio, pages: list[BasePag
             out.update(p.relabel(lang, current))
         return out
 
-    picker.change(switch, [picker, *given], outputs, **PRIVATE).then(
-        None, [ctx.lang], None, js="(l) => { window.policyLang && window.policyLang(l); }", **PRIVATE
-    )
+    lang_js = f"(choice) => {{ window.policyLang && window.policyLang(choice === {list(LANGS)[1]!r} ? 'en' : 'zh'); }}"
+    picker.change(switch, [picker, *given], outputs, **PRIVATE).then(None, [picker], None, js=lang_js, **PRIVATE)
 
 
 def mount_ui(app: FastAPI, backend: Backend, settings: Settings, path: str = "/") -> None:
@@ -106,7 +105,7 @@ def mount_ui(app: FastAPI, backend: Backend, settings: Settings, path: str = "/"
         pwa=False,
         mcp_server=False,
         enable_monitoring=False,
-        theme=gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
+        theme=gr.themes.Default(primary_hue="blue", font=FONTS, font_mono=MONO_FONTS),
         css=CSS,
         head=HEAD,
     )

@@ -137,7 +137,7 @@ class ChatPage(BasePage):
             self.new_chat: gr.update(interactive=not busy),
         }
 
-    def respond(self, q: str, conv: Conversation, lang: str, doc: str = ""):
+    def respond(self, q: str, conv: Conversation, lang: str, doc: str = "", store: object = None):
         q = q if isinstance(q, str) else ""
         max_chars = self.ctx.backend.settings.limits.question_chars
         if not q.strip():
@@ -189,6 +189,7 @@ class ChatPage(BasePage):
             self.chatbot: conv.messages(self.render(lang)),
             self.status: "",
             self.ctx.conv: conv,
+            self.ctx.store: self.save(conv, store),  # kept in the browser with the answer, not after it
             **self.show_answer(conv, lang),
             **self.controls(lang, busy=False),
         }
@@ -282,19 +283,15 @@ class ChatPage(BasePage):
         shown = [self.cite_pick, self.panel, self.answer_plain, self.readout_plain]  # show_answer's outputs
         chat_io = {
             "fn": self.respond,
-            "inputs": [self.question, conv, lang, ctx.doc],
+            "inputs": [self.question, conv, lang, ctx.doc, store],
             "show_progress": "minimal",
             **PRIVATE,
-            "outputs": [self.chatbot, self.question, self.status, conv, *shown, self.send, self.new_chat],
+            "outputs": [self.chatbot, self.question, self.status, conv, store, *shown, self.send, self.new_chat],
         }
-        save = {"fn": self.save, "inputs": [conv, store], "outputs": [store], "show_progress": "hidden", **PRIVATE}
         # one listener: a second trigger while busy is ignored; the focus goes back to the question box
-        asked = gr.on([self.question.submit, self.send.click], **chat_io)
-        asked.then(**save).then(None, js=FOCUS_JS, **PRIVATE)
+        gr.on([self.question.submit, self.send.click], **chat_io).then(None, js=FOCUS_JS, **PRIVATE)
         for ds, _ in self.ex_sets:  # clicking a starter question asks it
-            ds.click(lambda sample: sample[0], [ds], [self.question], queue=False, **PRIVATE).then(**chat_io).then(
-                **save
-            )
+            ds.click(lambda sample: sample[0], [ds], [self.question], queue=False, **PRIVATE).then(**chat_io)
         self.cite_pick.input(self.pick_citation, [self.cite_pick, conv, lang], [self.panel], **PRIVATE)
         self.chatbot.select(self.select_message, [conv, lang], [conv, *shown], **PRIVATE)
         fresh = [conv, store, self.earlier, self.chatbot, self.question, self.status]
