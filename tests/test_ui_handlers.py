@@ -46,7 +46,8 @@ def chat(assistant, settings, tmp_path):
             conv=gr.State(Conversation()),
             lang=gr.State("zh"),
             doc=gr.State(""),
-            store=gr.BrowserState({"current": None, "earlier": []}),
+            current=gr.BrowserState(None),
+            earlier=gr.BrowserState([]),
         )
         page = ChatPage(ctx)
         page.on_register_events()

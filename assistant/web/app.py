@@ -53,7 +53,8 @@ def build_app(backend: Backend, examples: dict | None = None) -> gr.Blocks:
             conv=gr.State(Conversation()),
             lang=gr.State("zh"),
             doc=gr.State(""),
-            store=gr.BrowserState({"current": None, "earlier": []}, storage_key="policy-desk"),
+            current=gr.BrowserState(None, storage_key="policy-desk-current"),
+            earlier=gr.BrowserState([], storage_key="policy-desk-earlier"),
         )
         header = Header(ctx)
         with gr.Tabs():

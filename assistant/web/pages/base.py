@@ -41,7 +41,8 @@ class AppContext:
     conv: gr.State  # the conversation (state.Conversation)
     lang: gr.State  # the interface language: "zh" | "en"
     doc: gr.State  # the notice picked (doc_id), "" for all
-    store: gr.BrowserState  # kept in the browser: {"current": conversation, "earlier": [conversations]}
+    current: gr.BrowserState  # kept in the browser: the conversation in progress (Conversation.to_json)
+    earlier: gr.BrowserState  # … and the earlier ones, newest first
     _names: tuple = field(default=(None, None), repr=False)  # (profiles, their Names)
 
     @property

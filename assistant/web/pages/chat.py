@@ -70,7 +70,7 @@ class ChatPage(BasePage):
                         self.readout = gr.Button(t("zh", "readout"), size="sm", variant="secondary", elem_id="readout")
                         self.copy = gr.Button(t("zh", "copy"), size="sm", elem_id="copy-answer")
                         self.new_chat = gr.Button(t("zh", "new_chat"), size="sm", elem_id="new-chat")
-                    self.earlier = gr.Dropdown(
+                    self.history = gr.Dropdown(
                         [], value=None, label=t("zh", "history_label"), elem_id="history", interactive=True
                     )
                     self.answer_plain = gr.Textbox(visible="hidden", elem_id="answer-plain")
@@ -137,7 +137,7 @@ class ChatPage(BasePage):
             self.new_chat: gr.update(interactive=not busy),
         }
 
-    def respond(self, q: str, conv: Conversation, lang: str, doc: str = "", store: object = None):
+    def respond(self, q: str, conv: Conversation, lang: str, doc: str = ""):
         q = q if isinstance(q, str) else ""
         max_chars = self.ctx.backend.settings.limits.question_chars
         if not q.strip():
@@ -189,7 +189,7 @@ class ChatPage(BasePage):
             self.chatbot: conv.messages(self.render(lang)),
             self.status: "",
             self.ctx.conv: conv,
-            self.ctx.store: self.save(conv, store),  # kept in the browser with the answer, not after it
+            self.ctx.current: conv.to_json(),  # kept in the browser with the answer, not after it
             **self.show_answer(conv, lang),
             **self.controls(lang, busy=False),
         }
@@ -204,16 +204,17 @@ class ChatPage(BasePage):
         conv.selected = k
         return {self.ctx.conv: conv, **self.show_answer(conv, lang)}
 
-    def reset(self, conv: Conversation, store: object, lang: str) -> dict:
+    def reset(self, conv: Conversation, earlier: object, lang: str) -> dict:
         """A new conversation; the one left goes to the top of the earlier ones."""
         fresh = Conversation()
-        earlier = self._earlier(store)
+        earlier = self._earlier(earlier)
         if isinstance(conv, Conversation) and conv.turns:
             earlier = [conv.to_json(), *(c for c in earlier if c.get("id") != conv.id)][:EARLIER]
         return {
             self.ctx.conv: fresh,
-            self.ctx.store: {"current": None, "earlier": earlier},
-            self.earlier: self._earlier_update(earlier, lang),
+            self.ctx.current: None,
+            self.ctx.earlier: earlier,
+            self.history: self._earlier_update(earlier, lang),
             self.chatbot: [],
             self.question: "",
             self.status: "",
@@ -221,11 +222,10 @@ class ChatPage(BasePage):
             **self.show_answer(fresh, lang),
         }
 
-    # --- conversations kept in the browser -------------------------------------------------------
+    # --- conversations kept in the browser (ctx.current, ctx.earlier) -----------------------------
     @staticmethod
-    def _earlier(store: object) -> list[dict]:
-        earlier = store.get("earlier") if isinstance(store, dict) else None
-        return [c for c in earlier if Conversation.from_json(c)][:EARLIER] if isinstance(earlier, list) else []
+    def _earlier(stored: object) -> list[dict]:
+        return [c for c in stored if Conversation.from_json(c)][:EARLIER] if isinstance(stored, list) else []
 
     @staticmethod
     def _earlier_update(earlier: list[dict], lang: str) -> dict:
@@ -236,24 +236,19 @@ class ChatPage(BasePage):
                 choices.append((conv.title(), conv.id))
         return gr.update(choices=choices, value=None, label=t(lang, "history_label"))
 
-    def save(self, conv: Conversation, store: object) -> dict:
-        return {"current": conv.to_json() if conv.turns else None, "earlier": self._earlier(store)}
-
-    def restore(self, store: object, lang: str) -> dict:
+    def restore(self, current: object, earlier: object, lang: str) -> dict:
         """On page load: the conversation in progress and the list of earlier ones, from the browser."""
-        current = store.get("current") if isinstance(store, dict) else None
-        conv = Conversation.from_json(current) if current else None
-        conv = conv or Conversation()
+        conv = (Conversation.from_json(current) if current else None) or Conversation()
         return {
             self.ctx.conv: conv,
             self.chatbot: conv.messages(self.render(lang)),
-            self.earlier: self._earlier_update(self._earlier(store), lang),
+            self.history: self._earlier_update(self._earlier(earlier), lang),
             **self.show_answer(conv, lang),
         }
 
-    def reopen(self, cid: str | None, conv: Conversation, store: object, lang: str) -> dict:
+    def reopen(self, cid: str | None, conv: Conversation, earlier: object, lang: str) -> dict:
         """Reopen an earlier conversation; the one in progress takes its place in the list."""
-        earlier = self._earlier(store)
+        earlier = self._earlier(earlier)
         picked = next((c for c in earlier if c.get("id") == cid), None)
         reopened = Conversation.from_json(picked) if picked else None
         if reopened is None:
@@ -263,8 +258,9 @@ class ChatPage(BasePage):
             rest = [conv.to_json(), *rest][:EARLIER]
         return {
             self.ctx.conv: reopened,
-            self.ctx.store: {"current": reopened.to_json(), "earlier": rest},
-            self.earlier: self._earlier_update(rest, lang),
+            self.ctx.current: reopened.to_json(),
+            self.ctx.earlier: rest,
+            self.history: self._earlier_update(rest, lang),
             self.chatbot: reopened.messages(self.render(lang)),
             **self.feedback.hidden(),
             **self.show_answer(reopened, lang),
@@ -279,14 +275,14 @@ class ChatPage(BasePage):
     # --- wiring -----------------------------------------------------------------------------------
     def on_register_events(self) -> None:
         ctx = self.ctx
-        conv, lang, store = ctx.conv, ctx.lang, ctx.store
+        conv, lang, current, earlier = ctx.conv, ctx.lang, ctx.current, ctx.earlier
         shown = [self.cite_pick, self.panel, self.answer_plain, self.readout_plain]  # show_answer's outputs
         chat_io = {
             "fn": self.respond,
-            "inputs": [self.question, conv, lang, ctx.doc, store],
+            "inputs": [self.question, conv, lang, ctx.doc],
             "show_progress": "minimal",
             **PRIVATE,
-            "outputs": [self.chatbot, self.question, self.status, conv, store, *shown, self.send, self.new_chat],
+            "outputs": [self.chatbot, self.question, self.status, conv, current, *shown, self.send, self.new_chat],
         }
         # one listener: a second trigger while busy is ignored; the focus goes back to the question box
         gr.on([self.question.submit, self.send.click], **chat_io).then(None, js=FOCUS_JS, **PRIVATE)
@@ -294,17 +290,17 @@ class ChatPage(BasePage):
             ds.click(lambda sample: sample[0], [ds], [self.question], queue=False, **PRIVATE).then(**chat_io)
         self.cite_pick.input(self.pick_citation, [self.cite_pick, conv, lang], [self.panel], **PRIVATE)
         self.chatbot.select(self.select_message, [conv, lang], [conv, *shown], **PRIVATE)
-        fresh = [conv, store, self.earlier, self.chatbot, self.question, self.status]
+        fresh = [conv, current, earlier, self.history, self.chatbot, self.question, self.status]
         fresh += [self.feedback.box, self.feedback.comment, *shown]
         for trigger in (self.new_chat.click, self.chatbot.clear):  # the chat's own 🗑 button starts over as well
-            trigger(self.reset, [conv, store, lang], fresh, **PRIVATE).then(None, js=FOCUS_JS, **PRIVATE)
-        self.earlier.input(
+            trigger(self.reset, [conv, earlier, lang], fresh, **PRIVATE).then(None, js=FOCUS_JS, **PRIVATE)
+        self.history.input(
             self.reopen,
-            [self.earlier, conv, store, lang],
-            [conv, store, self.earlier, self.chatbot, self.feedback.box, self.feedback.comment, *shown],
+            [self.history, conv, earlier, lang],
+            [conv, current, earlier, self.history, self.chatbot, self.feedback.box, self.feedback.comment, *shown],
             **PRIVATE,
         )
-        ctx.blocks.load(self.restore, [store, lang], [conv, self.chatbot, self.earlier, *shown], **PRIVATE)
+        ctx.blocks.load(self.restore, [current, earlier, lang], [conv, self.chatbot, self.history, *shown], **PRIVATE)
         self.copy.click(self.copied, [self.answer_plain, lang], [self.status], js=ctx.copy_js, **PRIVATE)
         self.readout.click(self.read_out, [self.readout_plain, lang], [self.status], js=ctx.copy_js, **PRIVATE)
         self.feedback.on_register_events()
@@ -322,7 +318,7 @@ class ChatPage(BasePage):
             self.new_chat,
             self.copy,
             self.readout,
-            self.earlier,
+            self.history,
             self.ex_hint,
             self.cite_pick,
             self.panel,
@@ -343,7 +339,7 @@ class ChatPage(BasePage):
             self.new_chat: gr.update(value=t(lang, "new_chat")),
             self.copy: gr.update(value=t(lang, "copy")),
             self.readout: gr.update(value=t(lang, "readout")),
-            self.earlier: gr.update(label=t(lang, "history_label")),
+            self.history: gr.update(label=t(lang, "history_label")),
             self.ex_hint: t(lang, "examples_hint"),
             **{ds: gr.update(label=group["label"][lang]) for ds, group in self.ex_sets},
             **self.feedback.relabel(lang, values),
