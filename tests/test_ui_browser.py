@@ -141,6 +141,8 @@ def open_page(browser, app: App):
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     page.goto(app.url, wait_until="load")
     page.wait_for_selector("#validity-banner .banner")
+    page.wait_for_selector("#chat")
+    page.wait_for_selector("#question textarea")
     return page
 
 

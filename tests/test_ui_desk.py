@@ -125,6 +125,7 @@ def open_desk(browser, app: App, width: int = 1366, height: int = 768, scheme: s
     page = ctx.new_page()
     page.goto(app.url, wait_until="load")
     page.wait_for_selector("#validity-banner .banner")
+    page.wait_for_selector("#question textarea")  # the bar is drawn first: wait for the chat as well
     return page
 
 
