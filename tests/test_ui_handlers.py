@@ -23,6 +23,9 @@ class Backend:
         self._a, self.settings = assistant, settings
         self.notices, self.profiles = assistant.notices, assistant.profiles
 
+    def ready(self):
+        return True
+
     def assistant(self):
         return self._a
 

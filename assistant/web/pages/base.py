@@ -22,6 +22,8 @@ class Backend(Protocol):
     notices: list[Notice]
     profiles: dict[str, dict]
 
+    def ready(self) -> bool: ...  # the Assistant is loaded (assistant() returns at once)
+
     def assistant(self) -> Assistant: ...
 
     def today(self) -> date: ...

@@ -153,12 +153,16 @@ class ChatPage(BasePage):
             {"role": "user", "content": escape_user(q)},
             {"role": "assistant", "content": t(lang, "thinking")},
         ]
-        yield {
-            self.chatbot: shown,
-            self.question: "",
-            self.status: status_html(t(lang, "busy"), "busy"),
-            **self.controls(lang, busy=True),
-        }
+        backend = self.ctx.backend
+        if not (backend.ready() and backend.assistant().llm is None):
+            # an answer that takes time (still starting, or generated): show the question and "thinking"
+            # first; an extractive answer takes milliseconds and is drawn once
+            yield {
+                self.chatbot: shown,
+                self.question: "",
+                self.status: status_html(t(lang, "busy"), "busy"),
+                **self.controls(lang, busy=True),
+            }
         try:
             a = self.ctx.backend.assistant()
             stream = a.ask_stream(q, conv.history(), doc or None, lang)  # Assistant.ask is thread-safe
@@ -187,6 +191,7 @@ class ChatPage(BasePage):
         conv.add(q, answer)
         yield {
             self.chatbot: conv.messages(self.render(lang)),
+            self.question: "",
             self.status: "",
             self.ctx.conv: conv,
             self.ctx.current: conv.to_json(),  # kept in the browser with the answer, not after it
