@@ -197,17 +197,21 @@ def _process_writer(path: str, w: int, per_writer: int) -> None:
         append_jsonl(path, _payload(w, i))
 
 
-def test_concurrent_processes_never_interleave_or_lose_records(tmp_path: Path) -> None:
-    path = tmp_path / "feedback.jsonl"
-    writers, per_writer = 20, 50
+def _run_processes(target, path: Path, writers: int, per_writer: int) -> None:
+    """`writers` forked processes each running target(path, w, per_writer); all must exit cleanly."""
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_process_writer, args=(str(path), w, per_writer)) for w in range(writers)]
+    procs = [ctx.Process(target=target, args=(str(path), w, per_writer)) for w in range(writers)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(timeout=60)
+        p.join(timeout=120)
         assert p.exitcode == 0
-    _check_log(path, writers, per_writer)
+
+
+def test_concurrent_processes_never_interleave_or_lose_records(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    _run_processes(_process_writer, path, writers=20, per_writer=50)
+    _check_log(path, 20, 50)
 
 
 def _rotating_writer(path: str, w: int, per_writer: int) -> None:
@@ -218,13 +222,7 @@ def _rotating_writer(path: str, w: int, per_writer: int) -> None:
 def test_concurrent_processes_rotating_the_log_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "feedback.jsonl"
     writers, per_writer = 20, 50  # ~20 MB in all: the log is rotated about ten times meanwhile
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_rotating_writer, args=(str(path), w, per_writer)) for w in range(writers)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-        assert p.exitcode == 0
+    _run_processes(_rotating_writer, path, writers, per_writer)
     files = list(tmp_path.iterdir())
     assert len(files) > 5
     seen = []
