@@ -48,6 +48,11 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     """The whole server as an ASGI app. `service` defaults to a new Service over `settings` (from the
     environment when None); ui=False leaves the web UI out (API only)."""
     settings = settings or Settings.from_env()
+    if ui:
+        # Gradio parses its own source with `ast` while it is imported, and CPython 3.11's AST builder
+        # can fail when another thread parses at the same time (gh-106905: "AST constructor recursion
+        # depth mismatch"). So it is imported before the Service starts its loading thread.
+        from ..web import mount_ui
     service = service or Service(settings)
     metrics = Metrics()
     app = FastAPIOffline(
@@ -206,8 +211,6 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     if ui:
-        from ..web import mount_ui
-
         mount_ui(app, service, settings)
     return app
 
