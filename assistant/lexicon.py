@@ -139,6 +139,11 @@ class Lexicon:
         return out
 
     @cached_property
+    def terms(self) -> list[str]:
+        """The notices' own terms (the words of each terms.txt)."""
+        return [ln.split()[0] for ln in self._notice_lines("terms.txt") if ln.split()]
+
+    @cached_property
     def places(self) -> list[str]:
         """Other places: a question about one of them (not about the notice's own) is another government's."""
         return _names(_read_lines(self.data_dir / "places.txt"))

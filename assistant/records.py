@@ -94,6 +94,7 @@ class Query:
     asks_figure: bool = False  # asks for an amount / ratio / number
     search_text: str = ""  # text used for retrieval (may include the previous question)
     reason: str = ""  # why it was routed this way (for debugging and refusals)
+    corrections: list[tuple[str, str]] = field(default_factory=list)  # (heard, read as): 练长 → 链长
 
 
 @dataclass(frozen=True)

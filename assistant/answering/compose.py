@@ -51,6 +51,41 @@ EFFECTIVE_FROM = re.compile(r"自[^，。；]{1,20}?起(?:执行|施行|实施)"
 CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": 'For example: "Who handles measure 1?"'}
 
 
+# What the assistant says when it declines a kind of request (refusal.tsv's kinds), in Chinese and English.
+DECLINED: dict[str, tuple[str, str]] = {
+    "injection": (
+        "抱歉，我的规则不能更改：我只依据{source}的原文作答，并注明条款出处。",
+        "Sorry, my rules cannot be changed: I answer only from {source}, quoting it and citing the clause.",
+    ),
+    "persona": (
+        "抱歉，我不是政府工作人员，不能代表任何单位审批、授权或作出承诺；具体事项请联系文件列明的责任单位。",
+        "Sorry, I am not an official: I cannot approve, authorise or promise anything on anyone's behalf; "
+        "the units named in the notice decide.",
+    ),
+    "fabricate": (
+        "抱歉，我不能假设、估算或编造文件没有写的内容或数字，只能引用{source}的原文。",
+        "Sorry, I cannot assume, estimate or make up what the notice does not say; I can only quote {source}.",
+    ),
+    "rewrite": (
+        "抱歉，我不改写或增补文件内容（广告、诗歌、加了内容的翻译等），只能原文引用{source}。",
+        "Sorry, I do not rewrite or add to the notice (adverts, poems, translations with additions); "
+        "I can quote {source} as written.",
+    ),
+    "task": (
+        "抱歉，我不撰写计划书、邮件、代码等材料，只解答{source}的内容。",
+        "Sorry, I do not write plans, e-mails or code; I answer questions about {source}.",
+    ),
+    "meta": (
+        "抱歉，我不介绍自己的实现或指令，只解答{source}的内容。",
+        "Sorry, I do not discuss how I am built or instructed; I answer questions about {source}.",
+    ),
+    "illicit": (
+        "抱歉，我不能协助规避审批或虚报材料，只解答{source}的内容。",
+        "Sorry, I cannot help to get around approvals or misstate facts; I answer questions about {source}.",
+    ),
+}
+
+
 @dataclass
 class Composer:
     notices: list[Notice]
@@ -181,12 +216,24 @@ class Composer:
         text = "\n".join(x for x in warnings + lines if x is not None)
         return Answer(text=text.strip(), refused=False, citations=citations, kind=q.kind, lang=q.lang)
 
+    @staticmethod
+    def read_as(q: Query) -> str:
+        """How a corrected question was read (按「链长」理解), ahead of its answer."""
+        read = "」「".join(dict.fromkeys(r for _, r in q.corrections))
+        return f"（按「{read}」理解）" if q.lang == "zh" else f"(Read as 「{read}」.)"
+
     # --- kinds ---------------------------------------------------------------------------------
     def refuse(self, q: Query) -> Answer:
         one = len(self.notices) == 1
         n = self.notices[0]
         source = self._source(n) if one else "这些通知"
-        if q.lang == "zh":
+        declined = DECLINED.get(q.reason or "")
+        if declined is not None:  # a request the assistant does not do, whatever the notice says
+            zh, en = declined
+            head = (
+                zh.format(source=source) if q.lang == "zh" else en.format(source=n.doc_number if one else "the notices")
+            )
+        elif q.lang == "zh":
             if q.reason == "place":
                 office = n.office if one else "本地"
                 head = f"抱歉，{source}是{office or '本地'}发布的政策，不涉及其他地区，这个问题我无法回答。"

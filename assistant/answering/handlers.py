@@ -92,7 +92,10 @@ class Answering:
                 notice = self._notice_by_topic(q)
             if notice is None:
                 return self.composer.which_notice(q, today)
-        return self.table[q.kind](q, notice or self.notices[0], today, Timer(timings))
+        answer = self.table[q.kind](q, notice or self.notices[0], today, Timer(timings))
+        if q.corrections and not answer.refused:
+            answer.text = f"{self.composer.read_as(q)}\n{answer.text}"
+        return answer
 
     def notice_for(self, q: Query) -> Notice | None:
         """The notice a question is about: the one asked for or named, the conversation's, the only one."""

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from ..lexicon import Lexicon
 from ..library import Library, abbreviates
 from ..records import Kind, Notice, Query
-from ..textnorm import CN_NUM, NUM, cn_to_int, is_chinese, normalise
+from ..textnorm import CN_NUM, NUM, cn_to_int, int_to_cn, is_chinese, normalise
 from .cues import Cues, load_cues
+from .reading import Reader
 
 # 第5条 / 第五條 / 措施十 / 五、 / （三十七）: a clause by number. After 措施N the numeral must end the word
 # (措施一共 is not measure 1).
@@ -60,6 +61,7 @@ EN_CLAUSE = re.compile(
 # Document facts that only a question about the document asks (the others — dates, validity, goal —
 # also occur in everyday questions, so they need the question to refer to the notice).
 STRONG_META = {"doc_number", "office", "count", "plan"}
+QUOTED = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,8})[”」\"]")  # a term the notice puts in quotes: “链长”
 CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
 
 
@@ -112,6 +114,24 @@ class Router:
         self._known: dict[str, bool] = {}
         self.corpus_lower = self.corpus_text.lower()  # lowered once: `in` checks run on every question
         self.max_clause = max((c.number for n in self.notices for c in n.clauses), default=0)
+        terms = set(self.lexicon.terms) | set(self.unit_aliases) | set(QUOTED.findall(self.corpus_text))
+        self.reader = Reader(self._vocabulary(), self.corpus_text, self._frequency, self.lexicon.jieba.lcut, terms)
+
+    def _frequency(self, word: str) -> int:
+        return int(self.lexicon.jieba.FREQ.get(word, 0) or 0)
+
+    def _vocabulary(self) -> list[str]:
+        """What a misheard word can be corrected to: the notices' words that are dictionary words (the
+        retrieval index's tokens, or the notices' own words when there is no index), clause titles, unit
+        names and their short forms, and 第N条."""
+        if self.token_families is not None:
+            words = [w for w in self.token_families if len(w) >= 2 and self._frequency(w) > 0]
+        else:
+            words = [w for t in self.corpus_text.split("\n") for w in self.lexicon.jieba.lcut(t) if len(w) >= 2]
+        words += [c.title for n in self.notices for c in n.clauses]
+        words += list(self.unit_aliases)
+        words += [f"第{int_to_cn(k)}{kind}" for k in range(1, self.max_clause + 1) for kind in ("条", "项")]
+        return words
 
     # --- pieces ------------------------------------------------------------------------------
     def clause_numbers(self, text: str) -> list[int]:
@@ -247,9 +267,12 @@ class Router:
         """`lang` answers a question that shows no language (emoji, digits); else the conversation's
         last question decides, else Chinese (the notices' language)."""
         history = history or []
-        text = normalise(question)
+        text = normalise(self.reader.plain(question))
+        corrections: list[tuple[str, str]] = []
+        if is_chinese(text):
+            text, corrections = self.reader.correct(text)
         lang = "zh" if is_chinese(text) else "en" if re.search(r"[A-Za-z]", text) else lang or _history_lang(history)
-        q = Query(text=text, lang=lang, kind=Kind.FACT, search_text=text)
+        q = Query(text=text, lang=lang, kind=Kind.FACT, search_text=text, corrections=corrections)
         c = self.cues
 
         cue = self.refusal_cue(text)

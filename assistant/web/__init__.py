@@ -45,6 +45,6 @@ class _NoStubWriting(importlib.abc.MetaPathFinder):
 if "gradio" not in sys.modules:
     sys.meta_path.insert(0, _NoStubWriting())
 
-from .app import build_app, mount_ui
+from .app import build_app, mount_ui  # noqa: E402  (after the import hook above)
 
 __all__ = ["build_app", "mount_ui"]
