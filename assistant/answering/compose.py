@@ -533,7 +533,11 @@ class Composer:
         quote = GAP.join(dict.fromkeys(quotes))
         cite = Citation(clause=None, title=n.title, doc_number=n.doc_number, quote=quote, units=units, doc_id=n.doc_id)
         lines.append(f"【{n.title}】（{n.doc_number}）")
-        return self._finish(q, n, today, lines, [cite])
+        cites = [cite]
+        if clause is not None:  # the dates of a measure asked by number or just cited: the measure is cited too
+            lines.append(self.cite(n, clause))
+            cites.append(self.citation(n, clause, clause.text))
+        return self._finish(q, n, today, lines, cites)
 
     def validity_line(self, n: Notice, today: date, zh: bool) -> str:
         if not n.valid_until:

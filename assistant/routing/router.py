@@ -62,6 +62,7 @@ EN_CLAUSE = re.compile(
 # also occur in everyday questions, so they need the question to refer to the notice).
 STRONG_META = {"doc_number", "office", "count", "plan"}
 QUOTED = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,8})[”」\"]")  # a term the notice puts in quotes: “链长”
+CARRIED_META = {"validity", "issued", "effective"}  # document facts a follow-up may ask of the cited measure
 CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
 
 
@@ -309,7 +310,12 @@ class Router:
         if (
             metas
             and not (metas == ["count"] and (q.clauses or reverse or term))
-            and (self.library.names_exactly(text) or self._about_document(text, metas))
+            and (
+                self.library.names_exactly(text)
+                or self._about_document(text, metas)
+                # "它现在还有效吗？" after an answer: the dates of the measure just cited (its notice's)
+                or (q.followup and q.carried is not None and bool(set(metas) & CARRIED_META))
+            )
         ):
             q.kind, q.meta = Kind.META, ",".join(metas)
         elif reverse:
