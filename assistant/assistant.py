@@ -16,7 +16,7 @@ from .corpus import corpus_hash, load_notices
 from .embeddings import embedder_id, make_embeddings
 from .errors import InvalidQuestion
 from .lexicon import Lexicon, read_profiles
-from .records import Answer, Notice, Query
+from .records import Answer, Kind, Notice, Query
 from .retrieval import ClauseIndex, HybridRetriever
 from .routing import Router, ScopeGate
 from .settings import Settings
@@ -134,10 +134,36 @@ class Assistant:
             doc = found.doc_id
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        q = self.router.route(question, turns, lang if lang in ("zh", "en") else None)
+        lang = lang if lang in ("zh", "en") else None
+        q = self.router.route(question, turns, lang)
+        # A request refused as a whole (a rule-breaking ask, another region) is not split into parts.
+        parts = self.router.parts(question) if q.kind != Kind.OOS else []
+        if len(parts) > 1:
+            return self._several(parts, turns, doc, lang, timings, t0)
         timings["route"] = (time.perf_counter() - t0) * 1000
         answer = self.verify(self.answering(q, self.today(), timings, doc))
         return q, answer, timings, t0
+
+    def _several(
+        self, parts: list[str], turns: list[dict], doc: str | None, lang: str | None, timings: dict, t0: float
+    ) -> tuple[Query, Answer, dict[str, float], float]:
+        """Each part answered in turn, the earlier parts and their answers as its conversation (so that
+        "…，它还有效吗" leans on the part before); all refused is one refusal."""
+        answered: list[tuple[str, Answer]] = []
+        first: Query | None = None
+        for part in parts:
+            t = time.perf_counter()
+            q = self.router.route(part, turns, lang)
+            timings["route"] = timings.get("route", 0.0) + (time.perf_counter() - t) * 1000
+            a = self.verify(self.answering(q, self.today(), timings, doc))
+            first = first or q
+            answered.append((part, a))
+            turns = [*turns, {"role": "user", "content": part}, {"role": "assistant", "content": a.text}]
+        assert first is not None
+        if all(a.refused for _, a in answered):
+            return first, answered[0][1], timings, t0
+        first.kind = Kind.MULTI  # never handed to a model: each part was answered and cited on its own
+        return first, self.composer.parts(first.lang, answered), timings, t0
 
     @staticmethod
     def _timed(answer: Answer, timings: dict[str, float], t0: float) -> Answer:

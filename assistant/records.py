@@ -63,6 +63,7 @@ class Kind(StrEnum):
     META = "meta"  # a document fact: 文号, dates, office, validity, count, goal, plan
     CLARIFY = "clarify"  # nothing says which measure is meant: ask back
     OOS = "oos"  # out of scope or a rule-breaking request: refused
+    MULTI = "multi"  # several questions in one: each part answered in turn (Assistant, Composer.parts)
     # Question-set categories beyond answer kinds (evals): a turn that leans on the conversation.
     FOLLOWUP = "followup"
 

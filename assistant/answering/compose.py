@@ -216,6 +216,25 @@ class Composer:
         text = "\n".join(x for x in warnings + lines if x is not None)
         return Answer(text=text.strip(), refused=False, citations=citations, kind=q.kind, lang=q.lang)
 
+    def parts(self, lang: str, answered: list[tuple[str, Answer]]) -> Answer:
+        """One answer to a question of several parts: each part under its own heading with its own
+        citations; a part the notices do not cover is named as such."""
+        zh = lang == "zh"
+        blocks, citations, seen = [], [], set()
+        for i, (part, a) in enumerate(answered, start=1):
+            head = f"（{i}）{part}" if zh else f"({i}) {part}"
+            if a.refused:
+                body = "通知没有涉及这一点。" if zh else "The notice does not cover this."
+            else:
+                body = a.text
+            blocks.append(f"{head}\n{body}")
+            for c in a.citations:
+                key = (c.doc_id, c.clause, c.doc_number)
+                if key not in seen:
+                    seen.add(key)
+                    citations.append(c)
+        return Answer(text="\n\n".join(blocks), refused=False, citations=citations, kind=Kind.MULTI, lang=lang)
+
     @staticmethod
     def read_as(q: Query) -> str:
         """How a corrected question was read (按「链长」理解), ahead of its answer."""

@@ -66,6 +66,26 @@ CARRIED_META = {"validity", "issued", "effective"}  # document facts a follow-up
 CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
 
 
+# Where one question holds several: after 。？！；, at a pause (a space between Chinese characters), before
+# a connector that opens another ask (另外 …, ，还有 …, 二是 …), and in English after "?" or before
+# ", and is/can/which …".
+SENTENCE_END = re.compile(r"(?<=[？?！!；;。])")
+PAUSE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+CONNECTOR = re.compile(
+    r"(?=另外|此外|再就是|顺便问一下|再问一下)|(?<=[，,、：:])\s*(?=还有|以及|同时|[二三四五六]是|第[二三四五六][个点件条]?[，、：:]|其[二三四])"
+)
+EN_AND = re.compile(
+    r",?\s+and\s+(?=(?:is|are|does|do|can|could|will|would|which|what|who|how|when|where|whether)\b)", re.IGNORECASE
+)
+# A segment that asks something (the others are context, joined to the ask that follows them).
+ASKS = re.compile(
+    r"[？?]|吗|呢|么|什么|啥|哪|怎么|怎样|如何|多少|几[个条项天年]|能不能|能否|可不可以|有没有|是不是|是否|谁"
+    r"|\b(?:what|which|who|how|when|where|whether|is|are|does|do|can|could|will|would)\b",
+    re.IGNORECASE,
+)
+MAX_PARTS = 5
+
+
 def _num(s: str | None) -> int | None:
     if not s:
         return None
@@ -262,6 +282,45 @@ class Router:
             if 1 <= k < total and (best is None or (len(w), -k) > best[:2]):
                 best = (len(w), -k, w)
         return best[2] if best else None
+
+    # --- several questions in one ----------------------------------------------------------------
+    def parts(self, question: str) -> list[str]:
+        """The asks of a question that holds several ("…有什么支持？文件还有效吗？"), each with the context
+        said before it; a question that asks one thing is one part."""
+        text = normalise(self.reader.plain(question))
+        segments = [  # (text, after a pause only)
+            (s.strip(" ，,、：:"), k > 0 and j == 0 and i == 0)
+            for sentence in SENTENCE_END.split(text)
+            for k, piece in enumerate(PAUSE.split(sentence))
+            for j, clause in enumerate(CONNECTOR.split(piece))
+            for i, s in enumerate(EN_AND.split(clause))
+        ]
+        parts: list[str] = []
+        context = ""
+        for s, paused in ((s, p) for s, p in segments if s):
+            if not ASKS.search(s):
+                context = f"{context} {s}".strip()  # said before an ask: part of it
+            elif parts and (not self._has_subject(s) or (paused and not self._asks_document(s))):
+                parts[-1] = f"{parts[-1]} {s}"  # 对吧 / 是吗, or 什么样的项目能享受 after a pause: the same ask
+            else:
+                parts.append(f"{context} {s}".strip())
+                context = ""
+        if context:
+            parts = [*parts[:-1], f"{parts[-1]} {context}"] if parts else [context]
+        return parts if 2 <= len(parts) <= MAX_PARTS else [text]
+
+    def _asks_document(self, text: str) -> bool:
+        return any(rx.search(text) for rx in self.cues.meta.values())
+
+    def _has_subject(self, text: str) -> bool:
+        """Does a segment say what it asks about (a topic, a unit, a measure, a document fact, 这条)?"""
+        return bool(
+            self.topic_words(text)
+            or self.find_unit(text)
+            or self.clause_numbers(text)
+            or self.cues.followup.search(text)
+            or self._asks_document(text)
+        )
 
     # --- route -------------------------------------------------------------------------------
     def route(self, question: str, history: list[dict] | None = None, lang: str | None = None) -> Query:
