@@ -49,6 +49,7 @@ def test_traditional_full_width_and_spaced_out_characters_are_read_as_simplified
     assert assistant.router.route("第五條寫的是什麼內容？").text == "第五条写的是什么内容？"
     assert assistant.router.route("首 台 套 能 不 能 在 国 企 先 用 啊").text == "首台套能不能在国企先用啊"
     assert assistant.router.route("链\u200b长服务制是什么").text == "链长服务制是什么"
+    assert assistant.router.route("第五\ud800條").text == "第五条"  # a lone surrogate is no character
     a = assistant.ask("財政局負責哪幾條措施？")
     assert "市财政局" in a.text and not a.refused
 

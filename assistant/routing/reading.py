@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# Invisible characters, and lone surrogates (no character at all; OpenCC cannot even encode them).
+INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ud800-\udfff]")
 # Three or more single characters separated by spaces (首 台 套 能 不 能): typed or transcribed one by one.
 SPACED = re.compile(r"(?<![\u4e00-\u9fff])(?:[\u4e00-\u9fff][ \t\u3000]+){2,}[\u4e00-\u9fff](?![\u4e00-\u9fff])")
 MIN_LEN, MAX_LEN = 2, 8
