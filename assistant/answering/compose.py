@@ -494,6 +494,12 @@ class Composer:
             elif what == "office":
                 lines.append(f"发文机关：{n.office}。" if zh else f"Issued by {n.office}.")
                 quotes.append(n.office)
+            elif what == "addressees":
+                if n.addressees:
+                    lines.append(f"主送：{n.addressees}。" if zh else f"It is addressed to: {n.addressees}.")
+                    quotes.append(n.addressees)
+                else:
+                    lines.append("通知未写明主送单位。" if zh else "The notice names no addressees.")
             elif what == "count":
                 titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
                 k = len(n.clauses)

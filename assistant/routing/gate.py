@@ -61,6 +61,9 @@ class ScopeGate:
         return vectors
 
     def judge(self, q: Query, best_similarity: float, vector: list[float]) -> Verdict:
+        coined = next((t for t in self.router.coined_terms if t in q.text), None)
+        if coined is not None:  # 一事一议, 链长: a term the notices coin (in quotes) is asked about them
+            return Verdict(in_scope=True, score=1.0, reason=f"names the notices' term 「{coined}」")
         off_topic = float((self.vectors @ np.asarray(vector, dtype="float32")).max()) if len(self.vectors) else 0.0
         coverage = self.router.coverage(q.text, self.off_topic_words)
         value = best_similarity - off_topic + self.coverage_weight * coverage

@@ -60,7 +60,7 @@ EN_CLAUSE = re.compile(
 )
 # Document facts that only a question about the document asks (the others — dates, validity, goal —
 # also occur in everyday questions, so they need the question to refer to the notice).
-STRONG_META = {"doc_number", "office", "count", "plan"}
+STRONG_META = {"doc_number", "office", "count", "plan", "addressees"}
 QUOTED = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,8})[”」\"]")  # a term the notice puts in quotes: “链长”
 CARRIED_META = {"validity", "issued", "effective"}  # document facts a follow-up may ask of the cited measure
 CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
@@ -135,7 +135,11 @@ class Router:
         self._known: dict[str, bool] = {}
         self.corpus_lower = self.corpus_text.lower()  # lowered once: `in` checks run on every question
         self.max_clause = max((c.number for n in self.notices for c in n.clauses), default=0)
-        terms = set(self.lexicon.terms) | set(self.unit_aliases) | set(QUOTED.findall(self.corpus_text))
+        # Terms the notices coin and put in quotes (“一事一议”, “链长”): a question naming one is about them.
+        # (Three characters or more: “链上” says little on its own.)
+        quoted = set(QUOTED.findall(self.corpus_text)) - self.lexicon.stopwords
+        self.coined_terms = sorted((t for t in quoted if len(t) >= 3), key=len, reverse=True)
+        terms = set(self.lexicon.terms) | set(self.unit_aliases) | set(self.coined_terms)
         self.reader = Reader(self._vocabulary(), self.corpus_text, self._frequency, self.lexicon.jieba.lcut, terms)
 
     def _frequency(self, word: str) -> int:
