@@ -172,6 +172,10 @@ class Library:
                     out.append(n)
         return out
 
+    def numbered(self, text: str) -> bool:
+        """Does the text contain some notice's 文号?"""
+        return bool(self._numbered(text))
+
     @property
     def default(self) -> Notice | None:
         """The notice a question that names none is about: the only one, or the only main notice (the

@@ -494,6 +494,12 @@ class Composer:
             elif what == "office":
                 lines.append(f"发文机关：{n.office}。" if zh else f"Issued by {n.office}.")
                 quotes.append(n.office)
+            elif what == "copies":
+                if n.copies:
+                    lines.append(f"抄送：{n.copies}。" if zh else f"Copies went to: {n.copies}.")
+                    quotes.append(n.copies)
+                else:
+                    lines.append("通知未写明抄送单位。" if zh else "The notice names no recipients of copies.")
             elif what == "addressees":
                 if n.addressees:
                     lines.append(f"主送：{n.addressees}。" if zh else f"It is addressed to: {n.addressees}.")

@@ -23,6 +23,8 @@ class CitationVerifier:
                     n.notice_title,
                     n.preamble,
                     n.effective,
+                    n.addressees,
+                    n.copies,
                     *n.closing,
                     cn_date(n.issued),
                     *(c.title for c in n.clauses),

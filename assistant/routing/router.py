@@ -60,7 +60,7 @@ EN_CLAUSE = re.compile(
 )
 # Document facts that only a question about the document asks (the others — dates, validity, goal —
 # also occur in everyday questions, so they need the question to refer to the notice).
-STRONG_META = {"doc_number", "office", "count", "plan", "addressees"}
+STRONG_META = {"doc_number", "office", "count", "plan", "addressees", "copies"}
 QUOTED = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,8})[”」\"]")  # a term the notice puts in quotes: “链长”
 CARRIED_META = {"validity", "issued", "effective"}  # document facts a follow-up may ask of the cited measure
 CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
@@ -269,6 +269,8 @@ class Router:
         rest = text
         for k in metas:
             rest = self.cues.meta[k].sub("", rest)
+        if not self.lexicon.content_words(rest):
+            return True  # nothing but the document fact: 从什么时候开始执行的？
         if metas == ["goal"] and any(w not in self.titles for w in self.topic_words(rest)):
             return False  # the goal of a measure's own topic (“皖企登云”的目标), not the notice's
         return bool(self.lexicon.content_words(rest)) and self.coverage(rest) >= 0.5
@@ -365,6 +367,9 @@ class Router:
         q.asks_figure = bool(c.figure.search(text))
 
         metas = [k for k, rx in c.meta.items() if rx.search(text)]
+        if not metas and named is not None and not q.clauses and self.library.numbered(text):
+            if not self.topic_words(self.library.without_names(text, named)):
+                metas = ["doc_number"]  # 这个文件是市政办发2023 31号吗: only the 文号, to confirm
         unit = self.find_unit(asked)
         # "这条除了经信厅还有哪些单位负责" asks about the carried measure's units, not the unit's measures.
         about_carried = q.carried is not None and bool(c.followup.search(asked)) and bool(c.units.search(asked))
