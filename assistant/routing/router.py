@@ -367,9 +367,14 @@ class Router:
         q.asks_figure = bool(c.figure.search(text))
 
         metas = [k for k, rx in c.meta.items() if rx.search(text)]
-        if not metas and named is not None and not q.clauses and self.library.numbered(text):
-            if not self.topic_words(self.library.without_names(text, named)):
-                metas = ["doc_number"]  # 这个文件是市政办发2023 31号吗: only the 文号, to confirm
+        if (
+            not metas
+            and named is not None
+            and not q.clauses
+            and self.library.numbered(text)
+            and not self.topic_words(self.library.without_names(text, named))
+        ):
+            metas = ["doc_number"]  # 这个文件是市政办发2023 31号吗: only the 文号, to confirm
         unit = self.find_unit(asked)
         # "这条除了经信厅还有哪些单位负责" asks about the carried measure's units, not the unit's measures.
         about_carried = q.carried is not None and bool(c.followup.search(asked)) and bool(c.units.search(asked))
