@@ -154,3 +154,27 @@ def test_document_facts_asked_the_way_callers_ask(assistant, question, says):
 )
 def test_more_ways_of_asking_for_what_it_does_not_do(assistant, request_):
     assert assistant.ask(request_).refused
+
+
+@pytest.mark.parametrize(
+    "question, parts",
+    [
+        ("创新平台支持和人才培养分别在哪一条？", ["创新平台支持在哪一条？", "人才培养在哪一条？"]),
+        ("市发改委和市科技局分别负责哪些措施？", ["市发改委负责哪些措施？", "市科技局负责哪些措施？"]),
+        ("嗯就是我问两个 一个环评能评能不能快点 一个是融资有啥渠道", None),
+        ("小升规是啥 归谁管 到啥时候截止", None),
+        ("一事一意是啥意思 什么样的项目能享受", ["一事一意是啥意思 什么样的项目能享受"]),
+        ("我们大概投十几个亿，想问一下用地上有什么支持？", ["我们大概投十几个亿，想问一下用地上有什么支持？"]),
+    ],
+)
+def test_how_a_question_is_split_into_its_asks(assistant, question, parts):
+    got = assistant.router.parts(question)
+    if parts is None:
+        assert len(got) >= 2
+    else:
+        assert got == parts
+
+
+def test_a_shared_predicate_is_asked_of_each_subject(assistant):
+    a = assistant.ask("开拓市场和技术创新这两块各有啥措施")
+    assert [c.clause for c in a.citations][:2] == [7, 8]

@@ -79,10 +79,19 @@ EN_AND = re.compile(
 )
 # A segment that asks something (the others are context, joined to the ask that follows them).
 ASKS = re.compile(
-    r"[？?]|吗|呢|么|什么|啥|哪|怎么|怎样|如何|多少|几[个条项天年]|能不能|能否|可不可以|有没有|是不是|是否|谁"
+    r"[？?]|吗|呢|么|什么|啥|哪|怎么|怎样|如何|多少|(?<![十百千万一二三四五六七八九\d])几[个条项天年]|能不能|能否|可不可以|有没有"
+    r"|是不是|是否|谁|想(?:了解|问问|问一下|知道|咨询)|请问|请教|介绍一下|讲讲|说说"
     r"|\b(?:what|which|who|how|when|where|whether|is|are|does|do|can|could|will|would)\b",
     re.IGNORECASE,
 )
+# The caller announces several asks (想问三个事, 我问两个, Two things:): asks after a pause are asks of their own.
+SEVERAL = re.compile(
+    r"[两三四五几]个(?:事|问题|方面)?|[两三四五几](?:件|个)事|问[两三四五几]|\b(?:two|three|four|several) (?:things|questions)\b",
+    re.I,
+)
+# "A和B分别/各…": one predicate for two subjects, asked of each.
+EACH = re.compile(r"分别|各(?:有|自|是|在|找|归)|这两(?:块|个|条|项|方面|件)")
+AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
 
 
@@ -301,19 +310,34 @@ class Router:
             for j, clause in enumerate(CONNECTOR.split(piece))
             for i, s in enumerate(EN_AND.split(clause))
         ]
+        several = bool(SEVERAL.search(text))
         parts: list[str] = []
         context = ""
         for s, paused in ((s, p) for s, p in segments if s):
+            own = not paused or several or self._asks_document(s) or bool(self.cues.units.search(s))
             if not ASKS.search(s):
                 context = f"{context} {s}".strip()  # said before an ask: part of it
-            elif parts and (not self._has_subject(s) or (paused and not self._asks_document(s))):
+            elif parts and (not (self._has_subject(s) or self.cues.units.search(s)) or not own):
                 parts[-1] = f"{parts[-1]} {s}"  # 对吧 / 是吗, or 什么样的项目能享受 after a pause: the same ask
             else:
-                parts.append(f"{context} {s}".strip())
+                for p in self._each(s):
+                    parts.append(f"{context} {p}".strip())
                 context = ""
         if context:
             parts = [*parts[:-1], f"{parts[-1]} {context}"] if parts else [context]
         return parts if 2 <= len(parts) <= MAX_PARTS else [text]
+
+    def _each(self, ask: str) -> list[str]:
+        """开拓市场和技术创新这两块各有啥措施 → 开拓市场有啥措施, 技术创新有啥措施 (else the ask itself)."""
+        m = EACH.search(ask)
+        j = AND.search(ask, 0, m.start()) if m else None
+        if m is None or j is None:
+            return [ask]
+        first, second = ask[: j.start()], ask[j.end() : m.start()]
+        predicate = ask[m.end() :]
+        if not (self.topic_words(first) and self.topic_words(second)):
+            return [ask]
+        return [f"{first}{predicate}", f"{second}{predicate}"]
 
     def _asks_document(self, text: str) -> bool:
         return any(rx.search(text) for rx in self.cues.meta.values())
