@@ -48,6 +48,7 @@ class Assistant:
             self.notices,
             reverse_limit=s.limits.reverse_list,
             clarify_examples={k: p.get("clarify", {}) for k, p in self.profiles.items()},
+            english={k: p["english"] for k, p in self.profiles.items() if isinstance(p.get("english"), dict)},
         )
         self.verify = CitationVerifier(self.notices)
         model_id = embedder_id(s.embeddings)

@@ -178,3 +178,24 @@ def test_how_a_question_is_split_into_its_asks(assistant, question, parts):
 def test_a_shared_predicate_is_asked_of_each_subject(assistant):
     a = assistant.ask("开拓市场和技术创新这两块各有啥措施")
     assert [c.clause for c in a.citations][:2] == [7, 8]
+
+
+def test_english_answers_name_measures_and_units_in_english_beside_the_chinese(assistant):
+    english = assistant.profiles[assistant.notices[0].doc_id]["english"]
+    a = assistant.ask("What land support does Xi'an give to new factories?")
+    c = a.citations[0]
+    assert f"“{english['measures'][str(c.clause)]}” ({c.title})" in a.text
+    first = c.units[0]
+    assert f"{english['units'][first]} ({first})" in a.text
+    first_sentence = c.quote.split("……")[0].split("。")[0] + "。"
+    assert f"> {first_sentence}" in a.text  # the Chinese quoted verbatim, the authority
+
+
+def test_english_answer_without_english_data_keeps_the_chinese_names(assistant):
+    from dataclasses import replace
+
+    bare = replace(assistant.composer, english={})
+    n = assistant.notices[0]
+    c = n.clauses[0]
+    assert bare.title_en(n, c) == f"“{c.title}”"
+    assert bare.units_en(n, c) == c.units_text

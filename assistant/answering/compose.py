@@ -91,8 +91,29 @@ class Composer:
     notices: list[Notice]
     reverse_limit: int = 30  # measures listed for one unit before the answer says how many more there are
     clarify_examples: dict[str, dict[str, str]] = field(default_factory=dict)  # doc_id → lang → example line
+    # doc_id → {"measures": {"1": English title}, "units": {unit: English name}}: the notice's English data
+    # (profile.json, units.tsv); an English answer names measures and units with it, the Chinese kept beside.
+    english: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     # --- shared pieces -------------------------------------------------------------------------
+    def title_en(self, n: Notice, c: Clause) -> str:
+        """“Strengthen industrial land supply” (强化工业用地保障), or “强化工业用地保障” without English data."""
+        en = self.english.get(n.doc_id, {}).get("measures", {}).get(str(c.number))
+        return f"“{en}” ({c.title})" if en else f"“{c.title}”"
+
+    def unit_en(self, n: Notice | None, unit: str) -> str:
+        """Natural Resources and Planning Bureau (市资源规划局), or the unit as written without English data."""
+        names = [self.english.get(n.doc_id, {}) if n else {}, *self.english.values()]
+        en = next((d.get("units", {}).get(unit) for d in names if d.get("units", {}).get(unit)), None)
+        return f"{en} ({unit})" if en else unit
+
+    def units_en(self, n: Notice, c: Clause) -> str:
+        """The measure's units in English where the notice's data names them, then as the notice writes them."""
+        named = [self.unit_en(n, u) for u in c.units]
+        if not named or named == list(c.units):
+            return c.units_text
+        return f"{'; '.join(named)} — as written: {c.units_text}"
+
     def _source(self, n: Notice) -> str:
         return f"《{n.title}》（{n.doc_number}）"
 
@@ -144,12 +165,12 @@ class Composer:
             return f"有效期至{cn_date(n.valid_until)}" if lang == "zh" else f"valid until {n.valid_until}"
         return "未写明有效期" if lang == "zh" else "no expiry date stated"
 
-    def units_line(self, c: Clause, lang: str) -> str:
+    def units_line(self, c: Clause, lang: str, n: Notice | None = None) -> str:
         if not c.units_text:
             return ""
         if "：" in c.units_text:  # already says what the units are (牵头单位：…；配合单位：…)
             return c.units_text if lang == "zh" else f"Responsible units: {c.units_text}"
-        return f"责任单位：{c.units_text}" if lang == "zh" else f"Responsible units: {c.units_text}"
+        return f"责任单位：{c.units_text}" if lang == "zh" else f"Responsible units: {self.units_en(n, c)}"
 
     @staticmethod
     def bracket(c: Clause, unit: str | None = None) -> str:
@@ -320,7 +341,9 @@ class Composer:
             if q.lang == "zh":
                 lines.append(f"{self._source(n)}第{int_to_cn(c.number)}条原文：")
             else:
-                lines.append(f"Measure {c.number} of {n.doc_number} ({c.title}), quoted from the Chinese original:")
+                lines.append(
+                    f"Measure {c.number} of {n.doc_number}, {self.title_en(n, c)}, quoted from the Chinese original:"
+                )
             lines += [quote_block([full]), "", self.cite(n, c), ""]
             cites.append(self.citation(n, c, c.text))
         if missing:
@@ -353,11 +376,12 @@ class Composer:
                 )
             else:
                 lead = (
-                    f"Measure {c.number} of {n.doc_number} (“{c.title}”) covers this. Quoted from the Chinese original:"
+                    f"Measure {c.number} of {n.doc_number}, {self.title_en(n, c)}, covers this. "
+                    "Quoted from the Chinese original:"
                     if i == 0
-                    else f"See also measure {c.number} (“{c.title}”):"
+                    else f"See also measure {c.number}, {self.title_en(n, c)}:"
                 )
-            lines += [lead, quote_block(sentences), "", self.cite(n, c), self.units_line(c, q.lang), ""]
+            lines += [lead, quote_block(sentences), "", self.cite(n, c), self.units_line(c, q.lang, n), ""]
             cites.append(self.citation(n, c, join_quotes(c, sentences)))
         if missing_figure:
             words = FIGURE_WORDS[q.lang][missing_figure]
@@ -379,8 +403,8 @@ class Composer:
             ]
         else:
             lines = [
-                f"Measure {c.number} (“{c.title}”) names these responsible units: {c.units_text}.",
-                f"{first} is listed first; contact it first." if first else "",
+                f"Measure {c.number}, {self.title_en(n, c)}, names these responsible units: {self.units_en(n, c)}.",
+                f"{self.unit_en(n, first)} is listed first; contact it first." if first else "",
             ]
         lines += [self.cite(n, c)]
         return self._finish(q, n, today, lines, [self.citation(n, c, bracket)])
@@ -397,7 +421,7 @@ class Composer:
         lines = [
             f"{unit}是以下{len(matches)}条措施的责任单位："
             if q.lang == "zh"
-            else f"{unit} is a responsible unit for {len(matches)} measure(s):"
+            else f"{self.unit_en(matches[0][0], unit)} is a responsible unit for {len(matches)} measure(s):"
         ]
         cites = []
         for i, (n, c) in enumerate(matches[: self.reverse_limit], start=1):
