@@ -59,7 +59,7 @@ class RetrievalSettings(_Group):
 
 
 class QuoteSettings(_Group):
-    margin: float = Field(0.3, ge=0, description="sentences scoring within this of the best are quoted")
+    margin: float = Field(0.6, ge=0, description="sentences scoring within this of the best are quoted")
     ratio: float = Field(0.5, ge=0, le=1, description="… and at least this share of the best score")
     max_sentences: int = Field(4, ge=1, description="most sentences quoted from one clause")
 
