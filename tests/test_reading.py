@@ -199,3 +199,19 @@ def test_english_answer_without_english_data_keeps_the_chinese_names(assistant):
     c = n.clauses[0]
     assert bare.title_en(n, c) == f"“{c.title}”"
     assert bare.units_en(n, c) == c.units_text
+
+
+def test_an_elliptical_follow_up_asks_the_previous_question_of_another_unit(assistant):
+    history: list[dict] = []
+    got = []
+    for question in ["发改委负责哪几条？", "那科技局呢？", "What about the Finance Bureau?"]:
+        a = assistant.ask(question, history)
+        got.append(a.kind)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": a.text}]
+    assert got == ["reverse", "reverse", "reverse"]
+    assert "市科技局" in history[3]["content"] and "市财政局" in history[5]["content"]
+    # … but not after a question about a topic: 那审批局呢 there asks about 审批局 in that topic
+    assert (
+        assistant.router.route("那审批局呢？", history[:0] + [{"role": "user", "content": "第六条找哪个部门？"}]).kind
+        != "reverse"
+    )

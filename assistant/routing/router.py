@@ -93,6 +93,8 @@ SEVERAL = re.compile(
 EACH = re.compile(r"分别|各(?:有|自|是|在|找|归)|这两(?:块|个|条|项|方面|件)")
 AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
+# "那科技局呢？", "And the Finance Bureau?": the previous question asked again of something else.
+ELLIPSIS = re.compile(r"^(?:那|那么|还有)?.{1,24}呢[？?]?$|^(?:and |what about |how about )", re.IGNORECASE)
 
 
 def _num(s: str | None) -> int | None:
@@ -339,6 +341,16 @@ class Router:
             return [ask]
         return [f"{first}{predicate}", f"{second}{predicate}"]
 
+    def _asked_reverse(self, history: list[dict]) -> bool:
+        """Was the previous question "which measures does unit X handle"?"""
+        for turn in reversed(history):  # back over the elliptical questions (那科技局呢？ → 那财政局呢？)
+            prev = normalise(str(turn.get("content", ""))) if turn.get("role") == "user" else ""
+            if prev and self.route(prev).kind == Kind.REVERSE:
+                return True
+            if prev and not ELLIPSIS.search(prev):
+                return False
+        return False
+
     def _asks_document(self, text: str) -> bool:
         return any(rx.search(text) for rx in self.cues.meta.values())
 
@@ -403,6 +415,8 @@ class Router:
         # "这条除了经信厅还有哪些单位负责" asks about the carried measure's units, not the unit's measures.
         about_carried = q.carried is not None and bool(c.followup.search(asked)) and bool(c.units.search(asked))
         reverse = bool(unit and c.reverse.search(asked) and not q.clauses and not about_carried)
+        if unit and not reverse and not q.clauses and history and ELLIPSIS.search(text):
+            reverse = self._asked_reverse(history)  # 发改委负责哪几条？ → 那科技局呢？
         term = self.listed_term(asked) if (not q.clauses and not unit and c.list.search(asked)) else None
         if (
             metas
