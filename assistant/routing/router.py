@@ -93,6 +93,8 @@ SEVERAL = re.compile(
 EACH = re.compile(r"分别|各(?:有|自|是|在|找|归)|这两(?:块|个|条|项|方面|件)")
 AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
+# Something written like a 文号 (市政发〔2023〕31号, 国发2018 38号), whether or not a notice has it.
+DOC_NUMBER_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}发\s*[〔［\[（(]?\s*\d{4}\s*[〕］\]）)]?\s*\d{1,4}\s*号")
 # "那科技局呢？", "And the Finance Bureau?": the previous question asked again of something else.
 ELLIPSIS = re.compile(r"^(?:那|那么|还有)?.{1,24}呢[？?]?$|^(?:and |what about |how about )", re.IGNORECASE)
 
@@ -403,14 +405,10 @@ class Router:
         q.asks_figure = bool(c.figure.search(text))
 
         metas = [k for k, rx in c.meta.items() if rx.search(text)]
-        if (
-            not metas
-            and named is not None
-            and not q.clauses
-            and self.library.numbered(text)
-            and not self.topic_words(self.library.without_names(text, named))
-        ):
-            metas = ["doc_number"]  # 这个文件是市政办发2023 31号吗: only the 文号, to confirm
+        if not metas and not q.clauses and (m := DOC_NUMBER_LIKE.search(text)):
+            rest = self.library.without_names(text, named) if named is not None else text.replace(m[0], " ")
+            if not self.topic_words(rest):
+                metas = ["doc_number"]  # 这个文件是市政办发2023 31号吗 / 是市政发〔2023〕31号对吧: to confirm
         unit = self.find_unit(asked)
         # "这条除了经信厅还有哪些单位负责" asks about the carried measure's units, not the unit's measures.
         about_carried = q.carried is not None and bool(c.followup.search(asked)) and bool(c.units.search(asked))
