@@ -96,6 +96,7 @@ class Query:
     search_text: str = ""  # text used for retrieval (may include the previous question)
     reason: str = ""  # why it was routed this way (for debugging and refusals)
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (heard, read as): 练长 → 链长
+    candidates: list[int] = field(default_factory=list)  # 这条 after an answer listing several: which one?
 
 
 @dataclass(frozen=True)

@@ -215,3 +215,25 @@ def test_an_elliptical_follow_up_asks_the_previous_question_of_another_unit(assi
         assistant.router.route("那审批局呢？", history[:0] + [{"role": "user", "content": "第六条找哪个部门？"}]).kind
         != "reverse"
     )
+
+
+def _conversation(assistant, questions: list[str]) -> list:
+    history: list[dict] = []
+    answers = []
+    for question in questions:
+        a = assistant.ask(question, history)
+        answers.append(a)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": a.text}]
+    return answers
+
+
+def test_this_one_after_a_list_of_measures_asks_which_one(assistant):
+    listed, asked = _conversation(assistant, ["市发改委负责哪些措施？", "这条还有效吗？"])
+    assert asked.kind == "clarify" and not asked.refused
+    for c in listed.citations:
+        assert f"第{'一二三四五六七八九十'[c.clause - 1]}条「{c.title}」" in asked.text
+
+
+def test_this_one_after_an_answer_with_a_main_measure_is_that_measure(assistant):
+    first, units = _conversation(assistant, ["园区招商方面有什么措施？", "这条找哪个部门？"])
+    assert units.kind == "units" and units.citations[0].clause == first.citations[0].clause

@@ -313,6 +313,24 @@ class Composer:
         if n is None and len(self.notices) > 1:
             return self.which_notice(q, today)
         n = n or self.notices[0]
+        named = [c for k in q.candidates if (c := n.clause(k)) is not None]
+        if len(named) >= 2:  # 这条 after an answer that cited several
+            text = (
+                [
+                    "上面提到了几条措施，请问您指的是哪一条？"
+                    + "；".join(f"第{int_to_cn(c.number)}条「{c.title}」" for c in named)
+                    + "。"
+                ]
+                if q.lang == "zh"
+                else [
+                    "The answer above named several measures; which one do you mean? "
+                    + "; ".join(f"measure {c.number}, {self.title_en(n, c)}" for c in named)
+                    + "."
+                ]
+            )
+            answer = self._finish(q, n, today, text, [])
+            answer.kind = Kind.CLARIFY
+            return answer
         titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
         example = self.clarify_examples.get(n.doc_id, {}).get(q.lang) or CLARIFY_EXAMPLE[q.lang]
         if q.lang == "zh":

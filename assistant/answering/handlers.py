@@ -77,6 +77,7 @@ class Answering:
             Kind.LOOKUP: self.lookup,
             Kind.UNITS: self.units,
             Kind.FACT: self.topical,
+            Kind.CLARIFY: self.clarify,
         }
 
     def __call__(self, q: Query, today: date, timings: dict[str, float], doc: str | None = None) -> Answer:
@@ -115,6 +116,9 @@ class Answering:
         return n, c
 
     # --- document-level kinds ------------------------------------------------------------------
+    def clarify(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
+        return self.composer.clarify(q, today, notice)
+
     def refuse(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
         return self.composer.refuse(q)
 

@@ -95,6 +95,11 @@ AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
 # Something written like a 文号 (市政发〔2023〕31号, 国发2018 38号), whether or not a notice has it.
 DOC_NUMBER_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}发\s*[〔［\[（(]?\s*\d{4}\s*[〕］\]）)]?\s*\d{1,4}\s*号")
+# 这条 / 它 (one measure), not 这两条 / 这些 / 都 (several).
+SINGULAR = re.compile(
+    r"这条|该条|此条|这一条|那条|这项|该项|它(?!们)|\b(?:this|that) (?:one|measure|clause)\b|\bit\b", re.I
+)
+PLURAL = re.compile(r"这[两几些]|那[两几些]|都|分别|各|它们|\b(?:these|those|both|they|them)\b", re.I)
 # "那科技局呢？", "And the Finance Bureau?": the previous question asked again of something else.
 ELLIPSIS = re.compile(r"^(?:那|那么|还有)?.{1,24}呢[？?]?$|^(?:and |what about |how about )", re.IGNORECASE)
 
@@ -343,6 +348,14 @@ class Router:
             return [ask]
         return [f"{first}{predicate}", f"{second}{predicate}"]
 
+    def _listed(self, history: list[dict]) -> list[int]:
+        """The measures the last answer cites side by side (a list, or the parts of several asks); none
+        when it has a main measure (the others are "另见 / See also")."""
+        text = next((str(t.get("content", "")) for t in reversed(history) if t.get("role") == "assistant"), "")
+        if "另见" in text or "See also" in text:
+            return []
+        return list(dict.fromkeys(n for m in CITED.finditer(text) if (n := _num(m.group(1))) is not None))
+
     def _asked_reverse(self, history: list[dict]) -> bool:
         """Was the previous question "which measures does unit X handle"?"""
         for turn in reversed(history):  # back over the elliptical questions (那科技局呢？ → 那财政局呢？)
@@ -397,6 +410,11 @@ class Router:
         if q.doc is None and cited is not None:
             q.doc = cited.doc_id  # the conversation is about this notice
         q.followup = bool(history) and not q.clauses and (bool(c.followup.search(text)) or not self.topic_words(text))
+        if q.followup and SINGULAR.search(text) and not PLURAL.search(text) and not self.topic_words(text):
+            listed = self._listed(history)
+            if len(listed) >= 2:  # an answer of several measures on equal footing: ask which one is meant
+                q.kind, q.candidates = Kind.CLARIFY, listed
+                return q
         if q.followup:
             q.carried = number if (cited is None or cited.doc_id == q.doc) else None
             if q.carried is None:  # no citation to lean on: search with the previous question too
