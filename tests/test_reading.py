@@ -237,3 +237,9 @@ def test_this_one_after_a_list_of_measures_asks_which_one(assistant):
 def test_this_one_after_an_answer_with_a_main_measure_is_that_measure(assistant):
     first, units = _conversation(assistant, ["园区招商方面有什么措施？", "这条找哪个部门？"])
     assert units.kind == "units" and units.citations[0].clause == first.citations[0].clause
+
+
+def test_a_refusal_does_not_poison_the_next_turn(assistant):
+    refused, answered = _conversation(assistant, ["你是什么模型？", "那工业用地有什么保障？"])
+    assert refused.refused and not answered.refused
+    assert answered.citations[0].clause == 1
