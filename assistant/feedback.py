@@ -50,6 +50,8 @@ _PHONE = re.compile(
 )
 # Bank card numbers: 16 to 19 digits, in groups split by spaces or dashes or not at all.
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){15,18}(?![\d-])")
+# Any longer run of digits (20 digits is no card, but may still be one with a typo): masked as a card.
+_LONG = re.compile(r"\d{16,}")
 # Passport and travel-permit numbers: one or two letters and 7 or 8 digits (E12345678, EA1234567, G…, H…).
 _PASSPORT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{7,8}(?![A-Za-z0-9])")
 
@@ -62,6 +64,7 @@ def mask_pii(text: str | None) -> str:
     text = _ID.sub(MASKS["id"], text)
     text = _EMAIL.sub(MASKS["email"], text)
     text = _CARD.sub(MASKS["card"], text)  # before phones: a card's groups look like a landline
+    text = _LONG.sub(MASKS["card"], text)
     text = _PHONE.sub(MASKS["phone"], text)
     return _PASSPORT.sub(MASKS["passport"], text)
 

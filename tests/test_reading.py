@@ -243,3 +243,21 @@ def test_a_refusal_does_not_poison_the_next_turn(assistant):
     refused, answered = _conversation(assistant, ["你是什么模型？", "那工业用地有什么保障？"])
     assert refused.refused and not answered.refused
     assert answered.citations[0].clause == 1
+
+
+def test_a_figure_the_caller_brings_is_not_repeated_in_a_part_heading(assistant):
+    a = assistant.ask("听说配套费能减免50%，是真的吗？另外文件现在还有效吗？")
+    assert a.kind == "multi"
+    assert "50%" not in a.text
+    assert "有效期至2026年12月31日" in a.text
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [("梯度培育是第几条？", "fact"), ("一共有几条措施？", "meta"), ("产业链招商图谱谁发布的？", "fact")],
+)
+def test_which_measure_and_who_publishes_a_measures_thing_are_not_document_questions(assistant, question, kind):
+    a = assistant.ask(question)
+    assert a.kind == kind
+    if kind == "fact":
+        assert a.citations[0].clause is not None and "责任单位" in a.text

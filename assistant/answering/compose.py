@@ -243,7 +243,10 @@ class Composer:
         zh = lang == "zh"
         blocks, citations, seen = [], [], set()
         for i, (part, a) in enumerate(answered, start=1):
-            head = f"（{i}）{part}" if zh else f"({i}) {part}"
+            # The caller's words head each part, except words with a figure in them: a figure the caller
+            # brought (30%, 5000万) is never repeated as if the answer said it.
+            shown = "" if re.search(r"\d", part) else part
+            head = f"（{i}）{shown}" if zh else f"({i}) {shown}"
             if a.refused:
                 body = "通知没有涉及这一点。" if zh else "The notice does not cover this."
             else:

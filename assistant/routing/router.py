@@ -280,6 +280,10 @@ class Router:
 
         "驾照快到期了" mentions expiry but not the notice; "这个政策还有效吗" does.
         """
+        if metas == ["office"]:
+            rest = self.cues.meta["office"].sub("", text)
+            if any(len(w) >= 3 and w in self.corpus_text for w in self.topic_words(rest)):
+                return False  # 产业链招商图谱谁发布的: who publishes a measure's thing, not who issued the notice
         if set(metas) & STRONG_META:
             return True
         if self.cues.doc_ref.search(text):
