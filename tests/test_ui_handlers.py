@@ -118,3 +118,20 @@ def test_selecting_or_picking_what_does_not_exist_shows_the_first_citation(chat,
     panel = chat.pick_citation(index, conv, "zh")
     assert "第四条" in panel
     assert chat.select_message(conv, "zh", gr.SelectData(None, {"index": index, "value": ""})) == {}
+
+
+def test_the_page_load_restore_never_draws_over_a_conversation_under_way(chat):
+    """The first question can be answered before the page's load event has run (the server was still
+    starting): restoring then must keep the answer, and only open the question box."""
+    conv = answered(chat)
+    stored_elsewhere = Conversation().to_json()
+    out = chat.restore(conv, stored_elsewhere, [], "zh")
+    assert chat.chatbot not in out and chat.ctx.conv not in out
+    assert out[chat.question]["interactive"] is True and out[chat.send]["interactive"] is True
+
+
+def test_the_page_load_restore_puts_back_the_stored_conversation_and_opens_the_box(chat):
+    stored = answered(chat)
+    out = chat.restore(Conversation(), stored.to_json(), [], "zh")
+    assert out[chat.ctx.conv].turns[0].question == stored.turns[0].question
+    assert out[chat.question]["interactive"] is True

@@ -63,8 +63,11 @@ class ChatPage(BasePage):
                             scale=5,
                             elem_id="question",
                             autofocus=True,
+                            interactive=False,  # until restore() has put back the conversation (see there)
                         )
-                        self.send = gr.Button(t("zh", "send"), variant="primary", scale=1, min_width=90, elem_id="send")
+                        self.send = gr.Button(
+                            t("zh", "send"), variant="primary", scale=1, min_width=90, elem_id="send", interactive=False
+                        )
                     self.status = gr.HTML("", elem_id="status")
                     with gr.Row():
                         self.readout = gr.Button(t("zh", "readout"), size="sm", variant="secondary", elem_id="readout")
@@ -241,10 +244,16 @@ class ChatPage(BasePage):
                 choices.append((conv.title(), conv.id))
         return gr.update(choices=choices, value=None, label=t(lang, "history_label"))
 
-    def restore(self, current: object, earlier: object, lang: str) -> dict:
-        """On page load: the conversation in progress and the list of earlier ones, from the browser."""
+    def restore(self, conv: object, current: object, earlier: object, lang: str) -> dict:
+        """On page load: the conversation in progress and the list of earlier ones, from the browser. The
+        question box opens only then, so that a first question is never drawn over by the restored chat;
+        a conversation already under way in this page is kept as it is."""
+        ready = {self.question: gr.update(interactive=True), self.send: gr.update(interactive=True)}
+        if isinstance(conv, Conversation) and conv.turns:
+            return ready
         conv = (Conversation.from_json(current) if current else None) or Conversation()
         return {
+            **ready,
             self.ctx.conv: conv,
             self.chatbot: conv.messages(self.render(lang)),
             self.history: self._earlier_update(self._earlier(earlier), lang),
@@ -305,7 +314,12 @@ class ChatPage(BasePage):
             [conv, current, earlier, self.history, self.chatbot, self.feedback.box, self.feedback.comment, *shown],
             **PRIVATE,
         )
-        ctx.blocks.load(self.restore, [current, earlier, lang], [conv, self.chatbot, self.history, *shown], **PRIVATE)
+        ctx.blocks.load(
+            self.restore,
+            [conv, current, earlier, lang],
+            [conv, self.chatbot, self.history, self.question, self.send, *shown],
+            **PRIVATE,
+        ).then(None, js=FOCUS_JS, **PRIVATE)
         self.copy.click(self.copied, [self.answer_plain, lang], [self.status], js=ctx.copy_js, **PRIVATE)
         self.readout.click(self.read_out, [self.readout_plain, lang], [self.status], js=ctx.copy_js, **PRIVATE)
         self.feedback.on_register_events()
