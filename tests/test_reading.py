@@ -101,8 +101,8 @@ def test_questions_that_only_sound_like_such_requests_are_answered(assistant, qu
 def test_each_part_of_a_question_of_several_is_answered_with_its_own_citation(assistant):
     a = assistant.ask("工业项目审批能不能代办？另外，我们想去海外推广产品，有没有相关活动？")
     assert not a.refused and a.kind == "multi"
-    first, second = a.text.split("\n\n（2）")
-    assert first.startswith("（1）工业项目审批能不能代办？") and "代办" in first
+    first, second = a.text.split("\n\n（二）")
+    assert first.startswith("（一）工业项目审批能不能代办？") and "代办" in first
     assert "海外" in second
     assert [c.clause for c in a.citations][:2] == [6, 7]
 
@@ -110,7 +110,7 @@ def test_each_part_of_a_question_of_several_is_answered_with_its_own_citation(as
 def test_content_and_validity_in_one_question(assistant):
     a = assistant.ask("专精特新企业有什么培育措施？这个文件现在还有效吗？")
     assert a.citations[0].clause == 10
-    assert "2026年12月31日" in a.text.split("（2）")[1]
+    assert "2026年12月31日" in a.text.split("（二）")[1]
 
 
 def test_one_ask_in_several_sentences_stays_one_question(assistant):
@@ -184,7 +184,7 @@ def test_english_answers_name_measures_and_units_in_english_beside_the_chinese(a
     english = assistant.profiles[assistant.notices[0].doc_id]["english"]
     a = assistant.ask("What land support does Xi'an give to new factories?")
     c = a.citations[0]
-    assert f"“{english['measures'][str(c.clause)]}” ({c.title})" in a.text
+    assert f"{english['measures'][str(c.clause)]} (“{c.title}”)" in a.text
     first = c.units[0]
     assert f"{english['units'][first]} ({first})" in a.text
     first_sentence = c.quote.split("……")[0].split("。")[0] + "。"

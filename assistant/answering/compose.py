@@ -97,9 +97,9 @@ class Composer:
 
     # --- shared pieces -------------------------------------------------------------------------
     def title_en(self, n: Notice, c: Clause) -> str:
-        """“Strengthen industrial land supply” (强化工业用地保障), or “强化工业用地保障” without English data."""
+        """Securing land for industry (“强化工业用地保障”), or “强化工业用地保障” without English data."""
         en = self.english.get(n.doc_id, {}).get("measures", {}).get(str(c.number))
-        return f"“{en}” ({c.title})" if en else f"“{c.title}”"
+        return f"{en} (“{c.title}”)" if en else f"“{c.title}”"  # only the notice's own words in quotes
 
     def unit_en(self, n: Notice | None, unit: str) -> str:
         """Natural Resources and Planning Bureau (市资源规划局), or the unit as written without English data."""
@@ -246,7 +246,8 @@ class Composer:
             # The caller's words head each part, except words with a figure in them: a figure the caller
             # brought (30%, 5000万) is never repeated as if the answer said it.
             shown = "" if re.search(r"\d", part) else part
-            head = f"（{i}）{shown}" if zh else f"({i}) {shown}"
+            # Numbered （一）（二） / (a) (b): a digit in an answer is a figure, and every figure is the notice's.
+            head = f"（{int_to_cn(i)}）{shown}" if zh else f"({'abcdefghij'[i - 1]}) {shown}"
             if a.refused:
                 body = "通知没有涉及这一点。" if zh else "The notice does not cover this."
             else:
