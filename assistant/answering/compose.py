@@ -51,6 +51,11 @@ EFFECTIVE_FROM = re.compile(r"自[^，。；]{1,20}?起(?:执行|施行|实施)"
 CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": 'For example: "Who handles measure 1?"'}
 
 
+# Who a notice is addressed to and who got copies (Notice field → heading, and the line when it names none).
+RECIPIENTS = {
+    "addressees": (("主送", "It is addressed to"), ("通知未写明主送单位。", "The notice names no addressees.")),
+    "copies": (("抄送", "Copies went to"), ("通知未写明抄送单位。", "The notice names no recipients of copies.")),
+}
 # What the assistant says when it declines a kind of request (refusal.tsv's kinds), in Chinese and English.
 DECLINED: dict[str, tuple[str, str]] = {
     "injection": (
@@ -540,18 +545,14 @@ class Composer:
             elif what == "office":
                 lines.append(f"发文机关：{n.office}。" if zh else f"Issued by {n.office}.")
                 quotes.append(n.office)
-            elif what == "copies":
-                if n.copies:
-                    lines.append(f"抄送：{n.copies}。" if zh else f"Copies went to: {n.copies}.")
-                    quotes.append(n.copies)
+            elif what in RECIPIENTS:  # 主送 / 抄送, as the header lists them
+                (zh_head, en_head), (zh_none, en_none) = RECIPIENTS[what]
+                said = getattr(n, what)
+                if said:
+                    lines.append(f"{zh_head}：{said}。" if zh else f"{en_head}: {said}.")
+                    quotes.append(said)
                 else:
-                    lines.append("通知未写明抄送单位。" if zh else "The notice names no recipients of copies.")
-            elif what == "addressees":
-                if n.addressees:
-                    lines.append(f"主送：{n.addressees}。" if zh else f"It is addressed to: {n.addressees}.")
-                    quotes.append(n.addressees)
-                else:
-                    lines.append("通知未写明主送单位。" if zh else "The notice names no addressees.")
+                    lines.append(zh_none if zh else en_none)
             elif what == "count":
                 titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
                 k = len(n.clauses)
