@@ -199,6 +199,8 @@ def notice_json(n: Notice, state: str, status: str, with_clauses: bool = False) 
             {
                 "addressees": n.addressees,
                 "copies": n.copies,
+                "approval": n.approval,
+                "disclosure": n.disclosure,
                 "preamble": n.preamble,
                 "effective": n.effective,
                 "measures": [

@@ -77,6 +77,15 @@ def english_names(office: str, data_dir: Path) -> set[str]:
     return out
 
 
+def kind_names(kind: str, data_dir: Path) -> set[str]:
+    """English names of a kind of document (data/kinds.tsv: 行动计划 → action plan)."""
+    for line in (data_dir / "kinds.tsv").read_text(encoding="utf-8").splitlines():
+        ending, _, names = line.partition("\t")
+        if not line.startswith("#") and names and ending == kind:
+            return {x.strip().lower() for x in names.split("|") if x.strip()}
+    return set()
+
+
 def mentions(low: str, word: str) -> bool:
     """Does the lower-cased text contain the word (English words only as whole words)?"""
     if word.isascii():
@@ -101,6 +110,16 @@ def abbreviates(short: str, title: str) -> bool:
     return False
 
 
+def document_kind(title: str, lexicon: Lexicon) -> str:
+    """The last four or so characters of generic words a title ends with (若干政策, 实施方案, 行动计划),
+    or "": they tell apart a notice and its attachment, though no one title word does."""
+    words = lexicon.jieba.lcut(re.sub(r"[（(][^）)]*[）)]", "", title))
+    kind = ""
+    while words and words[-1] in GENERIC and len(kind) < 4:
+        kind = words.pop() + kind
+    return kind if len(kind) >= 4 else ""
+
+
 class Library:
     def __init__(self, notices: list[Notice], lexicon: Lexicon, token_families: dict[str, set[str]] | None = None):
         """token_families (a word → the families whose measures use it, from the BM25 index): a title word
@@ -118,6 +137,7 @@ class Library:
         # A notice is named by the words of its title and of its issuing body (安徽省人民政府办公厅 → 安徽省,
         # 安徽; 国务院); each notice keeps the words no other notice has.
         words, declared = {}, {}
+        self.kinds: dict[str, set[str]] = {}  # doc_id → its kind of document, in Chinese and English
         for n in notices:
             ws = {
                 w
@@ -125,6 +145,9 @@ class Library:
                 if len(w) >= 2 and is_chinese(w) and w not in GENERIC
             }
             ws |= {w[:-1] for w in ws if w.endswith(("省", "市", "区", "县")) and len(w) >= 3}
+            if kind := document_kind(n.title, lexicon):  # 若干政策 vs 行动计划: which document of a family
+                self.kinds[n.doc_id] = {kind, *kind_names(kind, lexicon.data_dir)}
+                ws |= self.kinds[n.doc_id]
             # its place's names from its vocabulary (xi'an …) and its office in English name it whatever
             # other notices' measures say
             declared[n.doc_id] = set(lexicon.home_names_of(n.doc_id)) | english_names(n.office, lexicon.data_dir)
@@ -220,6 +243,12 @@ class Library:
                 if low[i:j] in self._zh_words:
                     found.add(low[i:j])
         return found
+
+    def names_deliberately(self, text: str, n: Notice) -> bool:
+        """Does the text name this notice by 文号, full title or kind of document (这个行动计划, the action
+        plan), not just by words its title shares with the topic (工业用地)?"""
+        low = text.lower()
+        return self.names_exactly(text) or any(mentions(low, k) for k in self.kinds.get(n.doc_id, ()))
 
     def names_exactly(self, text: str) -> bool:
         """Does the text name a notice by its 文号 or its full title (not just by some of its words)?"""

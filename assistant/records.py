@@ -41,6 +41,8 @@ class Notice:
     notice_title: str = ""  # the title of the notice that issues it (…关于印发…的通知), when there is one
     addressees: str = ""  # 主送
     copies: str = ""  # 抄送
+    approval: str = ""  # the sentence saying who approved it (…已经市政府同意，现印发给你们…), verbatim
+    disclosure: str = ""  # how it is published (此件公开发布 / 此件依申请公开), verbatim
     printed: date | None = None  # 印发 date
     effective_date: date | None = None  # when it takes effect, if the notice says
     validity: str = ""  # how the notice states its validity, verbatim (有效期至…, 有效期3年)

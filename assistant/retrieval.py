@@ -16,7 +16,7 @@ from .lexicon import Lexicon
 from .records import Hit, Notice
 from .settings import RetrievalSettings
 from .store import Store, clause_id
-from .textnorm import is_chinese
+from .textnorm import CJK_RUN, is_chinese, is_english
 
 
 @dataclass
@@ -89,7 +89,9 @@ class HybridRetriever:
     def query_tokens(self, text: str, lang: str) -> tuple[list[str], list[str]]:
         """(the question's own tokens — none for English —, its glossary expansion), each deduplicated."""
         lex = self.index.lexicon
-        own = list(dict.fromkeys(lex.zh_tokens(text))) if lang == "zh" else []
+        # an English question's own tokens are the Chinese terms it names (安徽银保监局), if any
+        zh = text if lang == "zh" else " ".join(CJK_RUN.findall(text))
+        own = list(dict.fromkeys(lex.zh_tokens(zh))) if zh else []
         expanded = [
             t for t in dict.fromkeys(t for term in lex.expand(text) for t in lex.zh_tokens(term)) if t not in own
         ]
@@ -169,7 +171,7 @@ class HybridRetriever:
         """Ranked clauses as LangChain Documents (text, clause number, units, scores)."""
         from langchain_core.documents import Document
 
-        lang = "zh" if is_chinese(query) else "en"
+        lang = "en" if is_english(query) or not is_chinese(query) else "zh"
         docs = []
         for h in self.rank(query, lang, self.embed(query)):
             c = self.index.clauses[(h.doc_id, h.clause)]

@@ -17,6 +17,7 @@ CN_RUN = "[零〇一二两三四五六七八九十百千][零〇一二两三四�
 MULT = {"千": 1000, "万": 10_000, "亿": 100_000_000}
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 # Full-width digits, Latin letters, space, point and slash → ASCII.
 FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ　．／",
@@ -36,6 +37,13 @@ def half_width(text: str) -> str:
 
 def is_chinese(text: str) -> bool:
     return bool(CJK.search(text))
+
+
+def is_english(text: str) -> bool:
+    """Is the text written in English, though it may name Chinese terms (which sections list 安徽银保监局
+    as a responsible unit?): three English words or more, and at least one for every two Chinese characters."""
+    words = len(re.findall(r"[A-Za-z]{2,}", text))
+    return words >= 3 and 2 * words >= len(CJK.findall(text))
 
 
 def normalise(text: str) -> str:

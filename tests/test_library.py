@@ -412,3 +412,24 @@ def test_the_notices_command_lists_every_notice(lib, dirs):
     assert by_id[XIAN]["valid_until"] == "2026-12-31"
     assert by_id[GUOFA]["status"] == "未写明有效期" and by_id[GUOFA]["measures"] == 53
     assert by_id[PLAN]["parent"] == ANHUI
+
+
+# --- a notice and its attachment told apart; a notice named in English ------------------------------
+def test_the_kind_of_document_names_one_of_a_family(lib):
+    a = lib.ask("若干政策里，省通信管理局负责的是哪几条？")
+    assert a.kind == "reverse" and set(docs(a)) == {ANHUI}
+    b = lib.ask("这个行动计划管的是哪几年？")
+    assert b.kind == "meta" and docs(b) == [PLAN]
+    assert "2021-2023年" in b.text  # the years its title names, since it states no expiry date
+
+
+def test_a_place_the_named_notice_talks_about_is_no_other_government(lib):
+    a = lib.ask("Does the action plan say anything about cooperation with Shanghai and Zhejiang?")
+    assert not a.refused and docs(a) and set(docs(a)) <= {PLAN}
+
+
+def test_an_english_question_naming_a_chinese_unit_is_answered_in_english(lib):
+    a = lib.ask("In the 若干政策, which sections list 安徽银保监局 as a responsible unit?")
+    assert a.kind == "reverse" and a.lang == "en"
+    assert "安徽银保监局 is a responsible unit" in a.text
+    assert [(c.doc_id, c.clause) for c in a.citations] == [(ANHUI, 8)]

@@ -76,12 +76,27 @@ def test_reverse_lookup_by_unit(router, question, unit):
         ("现在这个政策还管用吗？", "validity"),
         ("When does this policy expire?", "validity"),
         ("这些措施从什么时候开始执行？", "effective"),
+        ("有效期到什么时候？", "validity"),
+        ("有效期到哪天？", "validity"),
+        ("这些措施市政府同意了没有，还是只是办公厅自己定的？", "approval"),
+        ("這個文件是公開發布的嗎？", "disclosure"),
+        ("Is the notice publicly available?", "disclosure"),
+        ("This notice was issued by the provincial government in 2024, right?", "issued"),
     ],
 )
 def test_document_questions(router, question, meta):
     q = router.route(question)
     assert q.kind == "meta"
     assert meta in (q.meta or "").split(",")
+
+
+def test_is_it_public_asks_how_it_is_published_not_who_published_it(router):
+    assert router.route("这个文件是公开发布的吗？").meta == "disclosure"
+
+
+def test_a_mostly_english_question_naming_chinese_terms_is_english(router):
+    assert router.route("Which measures list 市工信局 as a responsible unit?").lang == "en"
+    assert router.route("IPv6网络改造有没有补贴？").lang == "zh"
 
 
 def test_expiry_of_something_else_is_not_a_document_question(router):

@@ -47,6 +47,7 @@ FIGURE_WORDS = {
 
 
 EFFECTIVE_FROM = re.compile(r"自[^，。；]{1,20}?起(?:执行|施行|实施)")
+TITLE_PERIOD = re.compile(r"(?:19|20)\d\d\s*[-—–~～至到]\s*(?:19|20)\d\d年")  # 行动计划（2021-2023年）
 # How a clarifying answer gives examples when the notice's profile.json has none of its own.
 CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": 'For example: "Who handles measure 1?"'}
 
@@ -553,6 +554,15 @@ class Composer:
                     quotes.append(said)
                 else:
                     lines.append(zh_none if zh else en_none)
+            elif what in ("approval", "disclosure"):  # the notice's own sentence, quoted
+                said = getattr(n, what)
+                if said:
+                    lines.append(quote_block([said]) if zh else f"The notice says: {said}")
+                    quotes.append(said)
+                elif what == "approval":
+                    lines.append("通知未写明经哪个机关同意。" if zh else "The notice does not say who approved it.")
+                else:
+                    lines.append("通知未写明公开方式。" if zh else "The notice does not say how it is published.")
             elif what == "count":
                 titles = "；".join(f"第{int_to_cn(c.number)}条 {c.title}" for c in n.clauses)
                 k = len(n.clauses)
@@ -619,6 +629,12 @@ class Composer:
 
     def validity_line(self, n: Notice, today: date, zh: bool) -> str:
         if not n.valid_until:
+            if period := TITLE_PERIOD.search(n.title):  # 行动计划（2021-2023年）: the years it is planned for
+                return (
+                    f"通知未写明有效期；标题写明的期限是{period[0]}。"
+                    if zh
+                    else f"The notice states no expiry date; its title names the years it covers: {period[0]}."
+                )
             if not n.effective:
                 return "通知未写明有效期。" if zh else "The notice states no expiry date."
             return (

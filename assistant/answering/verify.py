@@ -25,6 +25,8 @@ class CitationVerifier:
                     n.effective,
                     n.addressees,
                     n.copies,
+                    n.approval,
+                    n.disclosure,
                     *n.closing,
                     cn_date(n.issued),
                     *(c.title for c in n.clauses),

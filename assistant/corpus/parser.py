@@ -176,6 +176,12 @@ def measures(paragraphs: list[str]) -> tuple[list[str], list[Clause], list[str]]
     return before, clauses, [fix_brackets(p) for p in closing]
 
 
+# 《…》已经市政府同意 / 经国务院同意: who approved the document the notice issues
+APPROVED = re.compile(r"经[^，。；]{1,20}?(?:同意|批准)")
+# how the document is published, a line of its own at the end: （此件公开发布）
+DISCLOSURE = re.compile(r"此件(?:公开发布|主动公开|依申请公开|不予公开|不公开)")
+
+
 # --- documents -----------------------------------------------------------------------------------
 def _signature(lines: list[str]) -> dict:
     """Office, issue date, print date and 抄送 from the banner and signature block(s)."""
@@ -193,6 +199,15 @@ def _signature(lines: list[str]) -> dict:
         elif p.startswith("抄送") and not out["copies"]:
             out["copies"] = re.sub(r"^抄送\s*[：:]\s*", "", p).rstrip("。")
     return out
+
+
+def _approval(head: list[str]) -> str:
+    """The transmittal's sentence saying who approved the document (《…》已经市政府同意，现印发给你们)."""
+    for p in head:
+        for sentence in re.findall(r"[^。]*[。]?", p):
+            if APPROVED.search(sentence):
+                return sentence.strip()
+    return ""
 
 
 def _cut_signature(seg: list[str]) -> list[str]:
@@ -252,6 +267,8 @@ def parse_file(raw: str, doc_id: str = "notice") -> list[Notice]:
         if ATTACHMENT.fullmatch(p) and i + 1 not in starts and i > title_end:
             starts[i + 1] = lines[i + 1]
     facts = _signature(lines)
+    approval = _approval(head)
+    disclosure = next((m[0] for p in lines if (m := DISCLOSURE.fullmatch(p.strip("（）() ")))), "")
     office = facts["office"] or (notice_title.partition("关于")[0] if "关于" in notice_title else "")
     if not named_starts:  # the notice itself holds measures (its attachments, if any, follow)
         begin = lines.index(addressees) + 1 if addressees in lines else title_end + 1
@@ -286,6 +303,8 @@ def parse_file(raw: str, doc_id: str = "notice") -> list[Notice]:
             notice_title=notice_title,
             addressees=addressees.rstrip("：:"),
             copies=facts["copies"],
+            approval=approval,
+            disclosure=disclosure,
             printed=facts["printed"],
             parent=None if first else doc_id,
         )

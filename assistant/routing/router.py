@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..lexicon import Lexicon
 from ..library import Library, abbreviates
 from ..records import Kind, Notice, Query
-from ..textnorm import CN_NUM, NUM, cn_to_int, int_to_cn, is_chinese, normalise
+from ..textnorm import CN_NUM, NUM, cn_to_int, int_to_cn, is_chinese, is_english, normalise
 from .cues import Cues, load_cues
 from .reading import Reader
 
@@ -60,7 +60,7 @@ EN_CLAUSE = re.compile(
 )
 # Document facts that only a question about the document asks (the others — dates, validity, goal —
 # also occur in everyday questions, so they need the question to refer to the notice).
-STRONG_META = {"doc_number", "office", "count", "plan", "addressees", "copies"}
+STRONG_META = {"doc_number", "office", "count", "plan", "addressees", "copies", "approval", "disclosure"}
 QUOTED = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,8})[”」\"]")  # a term the notice puts in quotes: “链长”
 CARRIED_META = {"validity", "issued", "effective"}  # document facts a follow-up may ask of the cited measure
 CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
@@ -79,7 +79,7 @@ EN_AND = re.compile(
 )
 # A segment that asks something (the others are context, joined to the ask that follows them).
 ASKS = re.compile(
-    r"[？?]|吗|呢|么|什么|啥|哪|怎么|怎样|如何|多少|(?<![十百千万一二三四五六七八九\d])几[个条项天年]|能不能|能否|可不可以|有没有"
+    r"[？?]|吗|呢|么|什么|啥|咋|哪|怎么|怎样|如何|多少|多久|多长时间|(?<![十百千万一二三四五六七八九\d])几[个条项天年]|能不能|能否|可不可以|有没有"
     r"|是不是|是否|谁|想(?:了解|问问|问一下|知道|咨询)|请问|请教|介绍一下|讲讲|说说"
     r"|\b(?:what|which|who|how|when|where|whether|is|are|does|do|can|could|will|would)\b",
     re.IGNORECASE,
@@ -91,6 +91,12 @@ SEVERAL = re.compile(
 )
 # "A和B分别/各…": one predicate for two subjects, asked of each.
 EACH = re.compile(r"分别|各(?:有|自|是|在|找|归)|这两(?:块|个|条|项|方面|件)")
+# An ask about the subjects said before it: "想建研发中心，同时想贷款，这两方面分别是哪条管的？"
+BACK_EACH = re.compile(r"(?:这|那)?(?:两|俩|三|几)(?:个|块|方面|件|样|项)?(?:事|事情)?(?:分别|各自|各)|分别|各自")
+# English asks listed with commas once the caller announced several ("Three questions: can…, will…")
+EN_LIST = re.compile(
+    r",\s+(?=(?:is|are|does|do|can|could|will|would|which|what|who|how|when|where|whether)\b)", re.IGNORECASE
+)
 AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
 # Something written like a 文号 (市政发〔2023〕31号, 国发2018 38号), whether or not a notice has it.
@@ -118,7 +124,8 @@ def _num(s: str | None) -> int | None:
 def _history_lang(history: list[dict]) -> str:
     for turn in reversed(history):
         if turn.get("role") == "user" and re.search(r"[A-Za-z\u4e00-\u9fff]", str(turn.get("content", ""))):
-            return "zh" if is_chinese(str(turn["content"])) else "en"
+            text = str(turn["content"])
+            return "zh" if is_chinese(text) and not is_english(text) else "en"
     return "zh"
 
 
@@ -210,7 +217,10 @@ class Router:
         hits = [u for u in self.units if u[-1] == word[-1] and word != u and abbreviates(word, u)]
         return hits[0] if len(hits) == 1 else None
 
-    def refusal_cue(self, text: str) -> str | None:
+    def refusal_cue(self, text: str, named: Notice | None = None) -> str | None:
+        """Why the question is to be declined at once (a refusal.tsv kind, or "place": about another
+        place's policy), or None. A question that names one of the notices asks what it says about the
+        place ("does the plan say anything about working with Shanghai?"), unless it compares."""
         for kind, pattern in self.lexicon.refusal_cues:
             if pattern.search(text):
                 return kind
@@ -219,10 +229,13 @@ class Router:
             if (
                 place in low
                 and place not in self.corpus_lower
-                and (not self._mentions_home(low) or self.cues.compare.search(low))
+                and (not (self._mentions_home(low) or self._names(text, named)) or self.cues.compare.search(low))
             ):
                 return "place"
         return None
+
+    def _names(self, text: str, named: Notice | None) -> bool:
+        return named is not None and self.library.names_deliberately(text, named)
 
     def _mentions_home(self, low: str) -> bool:
         """Does the question name the notice's own city (from the issuing office, or its English names)?"""
@@ -240,6 +253,9 @@ class Router:
             known = (
                 word in self.corpus_lower or word in glossary or (is_chinese(word) and any(word in g for g in glossary))
             )
+            if not known and len(word) >= 4 and is_chinese(word):  # 银行贷款: made of words it knows (银行, 贷款)
+                subs = [w for w in self.lexicon.jieba.lcut_for_search(word) if len(w) >= 2 and w != word]
+                known = bool(subs) and all(self.knows(w) for w in subs)
             if len(self._known) >= 100_000:  # bounded: forget everything rather than grow without end
                 self._known.clear()
             self._known[word] = known
@@ -275,7 +291,7 @@ class Router:
                 return notice, number
         return None, None
 
-    def _about_document(self, text: str, metas: list[str]) -> bool:
+    def _about_document(self, text: str, metas: list[str], named: Notice | None = None) -> bool:
         """Ambiguous document facts (dates, validity, goal) need the question to be about the notice.
 
         "驾照快到期了" mentions expiry but not the notice; "这个政策还有效吗" does.
@@ -293,6 +309,8 @@ class Router:
             rest = self.cues.meta[k].sub("", rest)
         if not self.lexicon.content_words(rest):
             return True  # nothing but the document fact: 从什么时候开始执行的？
+        if named is not None and not self.lexicon.content_words(self.library.without_names(rest, named)):
+            return True  # nothing but the fact and the notice's name: Which years does the action plan cover?
         if metas == ["goal"] and any(w not in self.titles for w in self.topic_words(rest)):
             return False  # the goal of a measure's own topic (“皖企登云”的目标), not the notice's
         return bool(self.lexicon.content_words(rest)) and self.coverage(rest) >= 0.5
@@ -324,21 +342,43 @@ class Router:
             for i, s in enumerate(EN_AND.split(clause))
         ]
         several = bool(SEVERAL.search(text))
+        if several:
+            segments = [(x.strip(" ,"), p and i == 0) for s, p in segments for i, x in enumerate(EN_LIST.split(s))]
         parts: list[str] = []
-        context = ""
+        context: list[str] = []  # what was said since the last ask: part of the next one
         for s, paused in ((s, p) for s, p in segments if s):
             own = not paused or several or self._asks_document(s) or bool(self.cues.units.search(s))
             if not ASKS.search(s):
-                context = f"{context} {s}".strip()  # said before an ask: part of it
+                context.append(s)
             elif parts and (not (self._has_subject(s) or self.cues.units.search(s)) or not own):
                 parts[-1] = f"{parts[-1]} {s}"  # 对吧 / 是吗, or 什么样的项目能享受 after a pause: the same ask
             else:
-                for p in self._each(s):
-                    parts.append(f"{context} {p}".strip())
-                context = ""
+                parts += self._asked_of_each(context, s) or [f"{' '.join(context)} {p}".strip() for p in self._each(s)]
+                context = []
         if context:
-            parts = [*parts[:-1], f"{parts[-1]} {context}"] if parts else [context]
+            rest = " ".join(context)
+            parts = [*parts[:-1], f"{parts[-1]} {rest}"] if parts else [rest]
         return parts if 2 <= len(parts) <= MAX_PARTS else [text]
+
+    def _asked_of_each(self, context: list[str], ask: str) -> list[str]:
+        """ "想建研发中心，同时想找银行贷款，这两方面分别是哪条管的？" → one ask per subject said before
+        it ("想建研发中心 是哪条管的", "同时想找银行贷款 是哪条管的"); [] when the ask is not of that form."""
+        m = BACK_EACH.search(ask)
+        if m is None:
+            return []
+        head, _, tail = ask[: m.start()].rpartition("，")
+        if tail and self.topic_words(tail):
+            return []  # 研发中心和贷款分别… names its own subjects (handled by _each)
+        subjects = [*context, head] if head else list(context)
+        subjects = [x for x in subjects if self.topic_words(x)]
+        if len(subjects) < 2:
+            return []
+        said = m[0]
+        count = 2 if re.search("两|俩", said) else 3 if "三" in said else len(subjects)
+        background, subjects = subjects[:-count], subjects[-count:]
+        predicate = (tail + ask[m.end() :]).strip(" ，,")
+        lead = " ".join(background)
+        return [f"{lead} {x} {predicate}".strip() for x in subjects]
 
     def _each(self, ask: str) -> list[str]:
         """开拓市场和技术创新这两块各有啥措施 → 开拓市场有啥措施, 技术创新有啥措施 (else the ask itself)."""
@@ -374,9 +414,13 @@ class Router:
         return any(rx.search(text) for rx in self.cues.meta.values())
 
     def _has_subject(self, text: str) -> bool:
-        """Does a segment say what it asks about (a topic, a unit, a measure, a document fact, 这条)?"""
+        """Does a segment say what it asks about (a topic, a unit, a measure, a document fact, 这条)?
+        In a short one (能减多少, 给多少) a two-character word the notices never use is its verb, no topic."""
+        topics = self.topic_words(text)
+        if len(text) <= 6 and all(len(w) <= 2 and not self.knows(w) for w in topics):
+            topics = []
         return bool(
-            self.topic_words(text)
+            topics
             or self.find_unit(text)
             or self.clause_numbers(text)
             or self.cues.followup.search(text)
@@ -392,17 +436,20 @@ class Router:
         corrections: list[tuple[str, str]] = []
         if is_chinese(text):
             text, corrections = self.reader.correct(text)
-        lang = "zh" if is_chinese(text) else "en" if re.search(r"[A-Za-z]", text) else lang or _history_lang(history)
+        if is_chinese(text):
+            lang = "en" if is_english(text) else "zh"
+        else:
+            lang = "en" if re.search(r"[A-Za-z]", text) else lang or _history_lang(history)
         q = Query(text=text, lang=lang, kind=Kind.FACT, search_text=text, corrections=corrections)
         c = self.cues
 
-        cue = self.refusal_cue(text)
+        named = self.library.named(text)
+        cue = self.refusal_cue(text, named)
         if cue:
             q.kind, q.reason = Kind.OOS, cue
             return q
 
         q.clauses = self.clause_numbers(text)
-        named = self.library.named(text)
         asked = text  # the question without the words that name its notice (those are not units or topics)
         if named is not None:
             q.doc, q.doc_named = named.doc_id, True
@@ -427,6 +474,8 @@ class Router:
         q.asks_figure = bool(c.figure.search(text))
 
         metas = [k for k, rx in c.meta.items() if rx.search(text)]
+        if "disclosure" in metas and "office" in metas:
+            metas.remove("office")  # 是公开发布的吗 asks how it is published, not who published it
         if not metas and not q.clauses and (m := DOC_NUMBER_LIKE.search(text)):
             rest = self.library.without_names(text, named) if named is not None else text.replace(m[0], " ")
             if not self.topic_words(rest):
@@ -443,7 +492,7 @@ class Router:
             and not (metas == ["count"] and (q.clauses or reverse or term))
             and (
                 self.library.names_exactly(text)
-                or self._about_document(text, metas)
+                or self._about_document(text, metas, named)
                 # "它现在还有效吗？" after an answer: the dates of the measure just cited (its notice's)
                 or (q.followup and q.carried is not None and bool(set(metas) & CARRIED_META))
             )
