@@ -433,3 +433,12 @@ def test_an_english_question_naming_a_chinese_unit_is_answered_in_english(lib):
     assert a.kind == "reverse" and a.lang == "en"
     assert "安徽银保监局 is a responsible unit" in a.text
     assert [(c.doc_id, c.clause) for c in a.citations] == [(ANHUI, 8)]
+
+
+def test_where_a_carried_measure_applies_comes_from_its_units_bracket(lib):
+    q0 = "国发38号里西安机场第五航权是怎么支持的？"
+    first = lib.ask(q0)
+    assert docs(first)[:1] == [GUOFA]
+    a = lib.ask("那这个是所有自贸区都适用吗", turn(q0, first))
+    assert a.citations[0].clause == first.citations[0].clause
+    assert "适用范围：陕西自贸试验区" in a.text

@@ -297,3 +297,25 @@ def test_which_measure_and_who_publishes_a_measures_thing_are_not_document_quest
     assert a.kind == kind
     if kind == "fact":
         assert a.citations[0].clause is not None and "责任单位" in a.text
+
+
+@pytest.mark.parametrize("question", ["工业用电价格有没有优惠？", "咱们这边工业用水多少钱一吨"])
+def test_a_utility_price_is_not_what_the_notice_covers(assistant, question):
+    assert assistant.ask(question).refused
+
+
+def test_a_follow_up_about_something_the_carried_measure_names_is_answered_from_it(assistant):
+    history = []
+    for q in ("第四条讲的什么？", "对区县有奖励吗？"):
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": assistant.ask(q, history).text}]
+    a = assistant.ask("那招商团队呢？", history)
+    assert not a.refused and a.citations[0].clause == 4
+    assert "招商团队" in a.text
+
+
+def test_which_other_units_take_part_in_the_carried_measure(assistant):
+    history = []
+    for q in ("银企对接会在哪一条？", "这条谁牵头？"):
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": assistant.ask(q, history).text}]
+    a = assistant.ask("除了它还有哪些单位参与？", history)
+    assert a.kind == "units" and a.citations[0].clause == 9

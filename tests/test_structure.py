@@ -375,6 +375,17 @@ def test_lead_and_support_units_are_kept_apart():
     assert all("负责" not in s for s in second.sentences)
 
 
+def test_a_unit_working_with_others_is_shown_as_written():
+    n = one(
+        HEAD
+        + "一、支持集群建设。对集群给予倾斜。（市发改委会同有关部门负责）\n"
+        + "二、支持人才。对人才给予奖励。（市人社局负责）\n"
+    )
+    c = n.clauses[0]
+    assert c.lead_units == ("市发改委",) and c.support_units == ()
+    assert c.units_text == "市发改委会同有关部门"  # whom the caller is referred to, as the notice says it
+
+
 @pytest.mark.parametrize(
     ("bracket", "lead", "support"),
     [

@@ -151,6 +151,11 @@ class Answering:
             at = self._texts.find(term, nxt)
         return out
 
+    def _about_carried(self, q: Query, notice: Notice) -> bool:
+        words = self.router.topic_words(q.text)
+        c = notice.clause(q.carried) if q.carried is not None else None
+        return not words or (c is not None and any(len(w) >= 2 and w in c.text for w in words))
+
     def lookup(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
         a = self.composer.lookup(q, notice, q.clauses, today)
         timer.lap("answer")
@@ -182,8 +187,9 @@ class Answering:
         timer.lap("retrieve")
         if not hits:
             return self.composer.refuse(q)
-        # "这条找哪个部门？": the previous turn says what it is about, so the gate is not asked.
-        if not (q.followup and q.carried is not None and not self.router.topic_words(q.text)):
+        # "这条找哪个部门？" / "那招商团队呢？": the previous turn says what it is about (its measure names
+        # the topic, or there is none), so the gate is not asked.
+        if not (q.followup and q.carried is not None and self._about_carried(q, notice)):
             verdict = self.gate.judge(q, hits[0].similarity, vector)
             if not verdict.in_scope:
                 log.debug("refused %r: %s", q.text, verdict.reason)

@@ -73,13 +73,14 @@ def parse_bracket(content: str) -> Units | None:
             return Units(tuple(lead), tuple(u for u in support if u not in lead), content)
     if content.endswith("负责"):
         names = _DUTY_TAIL.sub("", content)
+        said = content.removesuffix("负责")  # as written: 国家发展改革委会同有关部门 (with whom it works)
         m = re.match(r"(.+?)会同(.+)$", names)
         if m:
             support = tuple(u for u in split_units(m[2]) if u not in ("有关部门", "相关部门"))
-            return Units(split_units(m[1]), support, names)
+            return Units(split_units(m[1]), support, said)
         units = split_units(names)
         if units and all(len(u) <= 30 for u in units):
-            return Units(units, (), names)
+            return Units(units, (), said)
     return None
 
 

@@ -101,6 +101,8 @@ AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
 # Something written like a 文号 (市政发〔2023〕31号, 国发2018 38号), whether or not a notice has it.
 DOC_NUMBER_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}发\s*[〔［\[（(]?\s*\d{4}\s*[〕］\]）)]?\s*\d{1,4}\s*号")
+# Where a measure applies (那这个是所有自贸区都适用吗): answered from its units bracket's 适用范围, if any.
+APPLIES = re.compile(r"适用|哪些(?:地方|地区|区域|自贸区|试验区)|\bappl(?:y|ies) to\b", re.I)
 # 这条 / 它 (one measure), not 这两条 / 这些 / 都 (several).
 SINGULAR = re.compile(
     r"这条|该条|此条|这一条|那条|这项|该项|它(?!们)|\b(?:this|that) (?:one|measure|clause)\b|\bit\b", re.I
@@ -262,14 +264,15 @@ class Router:
         return known
 
     def coverage(self, text: str, off_topic_words: frozenset[str] = frozenset()) -> float:
-        """Share of the question's content words that the notices (or the glossary) know, minus the
-        share of unknown words that belong to typical off-topic questions (所得税, 签证 …)."""
+        """Share of the question's content words that the notices (or the glossary) know, minus twice the
+        share of unknown words that belong to typical off-topic questions (所得税, 电价 …): one such word
+        outweighs a generic known one (工业电价有没有优惠 is about power prices, not 工业 or 优惠)."""
         words = self.lexicon.content_words(text)
         if not words:
             return 0.0
         known = sum(self.knows(w) for w in words)
         off = sum(1 for w in words if w in off_topic_words and not self.knows(w))
-        return (known - off) / len(words)
+        return (known - 2 * off) / len(words)
 
     def topic_words(self, text: str) -> list[str]:
         """Content words left after removing the asking phrases (who handles it, how much, this one…).
@@ -472,6 +475,11 @@ class Router:
                 prev = next((t.get("content", "") for t in reversed(history) if t.get("role") == "user"), "")
                 q.search_text = f"{prev} {text}".strip()
         q.asks_figure = bool(c.figure.search(text))
+        if q.carried is not None and APPLIES.search(text) and q.doc is not None:
+            carried = self.library.by_id[q.doc].clause(q.carried)
+            if carried is not None and "适用范围" in carried.units_quote:  # its units bracket says where it applies
+                q.kind, q.clauses = Kind.UNITS, [q.carried]
+                return q
 
         metas = [k for k, rx in c.meta.items() if rx.search(text)]
         if "disclosure" in metas and "office" in metas:
