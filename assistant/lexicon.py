@@ -203,7 +203,11 @@ class Lexicon:
     def content_words(self, text: str) -> list[str]:
         """Words that carry topic (jieba words without stopwords; English words without stopwords)."""
         text = normalise(text).lower()
-        zh = [w for w in self.jieba.lcut(text) if len(w) >= 2 and CJK.search(w) and w not in self.stopwords]
+        zh = [
+            w
+            for w in self.jieba.lcut(text)
+            if len(w) >= 2 and CJK.search(w) and w not in self.stopwords and not (len(w) == 2 and w[1] == "的")
+        ]  # 用的 / 级的: a character and 的 is no word of a topic
         return zh + [w for w in self.en_words(text) if len(w) >= 2]
 
     def expand(self, text: str) -> list[str]:

@@ -208,11 +208,16 @@ class Library:
 
     def named(self, text: str) -> Notice | None:
         """The notice a question names (文号, title, distinctive title words), or None."""
+        return self.naming(text)[0]
+
+    def naming(self, text: str) -> tuple[Notice | None, bool]:
+        """(the notice a question names, whether it names the whole family): words that a notice and its
+        attachments share (工业互联网, their common 文号) name the main notice and its attachments alike."""
         by_number = self._numbered(text)
         candidates = by_number or self.notices
         for n in candidates:
             if n.title and n.title in text:
-                return n
+                return n, False
         low = text.lower()
         allowed = self._all_ids if candidates is self.notices else {n.doc_id for n in candidates}
         scores: dict[str, int] = {}  # only the notices something in the question points to
@@ -230,10 +235,15 @@ class Library:
         order = self._order if candidates is self.notices else {n.doc_id: i for i, n in enumerate(candidates)}
         top = sorted((self.by_id[k] for k, v in scores.items() if v == best), key=lambda n: order[n.doc_id])
         if best > 0 and len({self.family[n.doc_id] for n in top}) == 1:
-            return next((n for n in top if n.parent is None), top[0])  # a tie within a family: the main notice
+            return next((n for n in top if n.parent is None), top[0]), len(top) > 1  # a tie: the main notice
         if by_number:
-            return next((n for n in by_number if n.parent is None), by_number[0])
-        return None
+            return next((n for n in by_number if n.parent is None), by_number[0]), len(by_number) > 1
+        return None, False
+
+    def members(self, doc_id: str) -> set[str]:
+        """The notice and the others of its family (its parent and attachments)."""
+        family = self.family[doc_id]
+        return {k for k, f in self.family.items() if f == family}
 
     def _mentioned(self, low: str) -> set[str]:
         """The title words the lower-cased text contains (English ones as whole words)."""

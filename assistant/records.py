@@ -90,6 +90,7 @@ class Query:
     carried: int | None = None  # clause carried over from the previous turn (follow-ups)
     doc: str | None = None  # the notice it is about, when the question names it or the conversation is about one
     doc_named: bool = False  # … named in the question itself (文号, title words), not carried from history
+    doc_family: bool = False  # … named by words its attachments share: the notice and its attachments are meant
     followup: bool = False
     unit: str | None = None  # canonical unit name for reverse lookups
     term: str | None = None  # for "which measures mention X": the word X as the notices write it

@@ -442,3 +442,23 @@ def test_where_a_carried_measure_applies_comes_from_its_units_bracket(lib):
     a = lib.ask("那这个是所有自贸区都适用吗", turn(q0, first))
     assert a.citations[0].clause == first.citations[0].clause
     assert "适用范围：陕西自贸试验区" in a.text
+
+
+def test_words_a_notice_shares_with_its_attachment_search_both(lib):
+    a = lib.ask("安徽工业互联网那边，以后各市的考核要把什么纳进去？")
+    assert (a.citations[0].doc_id, a.citations[0].clause) == (PLAN, 4)
+    assert "纳入各市政府考核" in a.text
+
+
+def test_a_date_the_caller_read_in_the_notice_is_not_taken_for_its_expiry(lib):
+    q0 = "国办发117号是哪天印发的？"
+    a = lib.ask("它的有效期到什么时候？里面写的2018年12月31日是截止日期吗", turn(q0, lib.ask(q0)))
+    assert not a.refused
+    assert "「2018年12月31日」不是有效期" in a.text and "2018年12月31日前报送" in a.text
+    assert "有效期至2018年12月31日" not in a.text
+
+
+def test_a_rule_stated_after_the_measures_is_quoted_from_there(lib):
+    a = lib.ask("国办发117号里，各部门每年什么时候要报送拟予督查激励的地方名单？")
+    assert a.citations[0].clause is None and a.citations[0].doc_id == GUOBANFA
+    assert "每年2月底前" in a.text

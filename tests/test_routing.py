@@ -99,6 +99,11 @@ def test_a_mostly_english_question_naming_chinese_terms_is_english(router):
     assert router.route("IPv6网络改造有没有补贴？").lang == "zh"
 
 
+def test_carrying_out_a_policy_is_no_question_about_units(router):
+    assert router.route("我们区落实重大政策有典型经验，能享受什么支持？").kind != "units"
+    assert router.route("第一条由哪个部门负责落实？").kind == "units"
+
+
 def test_expiry_of_something_else_is_not_a_document_question(router):
     assert router.route("驾照快到期了，在西安去哪换证？").kind != "meta"
 

@@ -47,6 +47,7 @@ FIGURE_WORDS = {
 
 
 EFFECTIVE_FROM = re.compile(r"自[^，。；]{1,20}?起(?:执行|施行|实施)")
+FULL_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日")
 TITLE_PERIOD = re.compile(r"(?:19|20)\d\d\s*[-—–~～至到]\s*(?:19|20)\d\d年")  # 行动计划（2021-2023年）
 # How a clarifying answer gives examples when the notice's profile.json has none of its own.
 CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": 'For example: "Who handles measure 1?"'}
@@ -171,12 +172,46 @@ class Composer:
             return f"有效期至{cn_date(n.valid_until)}" if lang == "zh" else f"valid until {n.valid_until}"
         return "未写明有效期" if lang == "zh" else "no expiry date stated"
 
-    def units_line(self, c: Clause, lang: str, n: Notice | None = None) -> str:
+    def units_line(self, c: Clause, lang: str, n: Notice | None = None, quoted: list[str] | None = None) -> str:
+        """The measure's units; for a measure of many items each with its own bracket, those of the items
+        the answer quotes (the bracket that closes each quoted sentence's item), so the caller is referred
+        to the units of what was read out, not to every unit of the measure."""
         if not c.units_text:
             return ""
+        brackets = c.units_quote.split(GAP) if c.units_quote else []
+        if quoted and len(brackets) > 1:
+            own = self._closing_brackets(c, brackets, quoted)
+            if own and len(own) < len(brackets):
+                said = "；".join(re.sub(r"^（(?:责任单位[：:])?|）$", "", b) for b in own)
+                return f"责任单位：{said}" if lang == "zh" else f"Responsible units (of the quoted items): {said}"
         if "：" in c.units_text:  # already says what the units are (牵头单位：…；配合单位：…)
             return c.units_text if lang == "zh" else f"Responsible units: {c.units_text}"
         return f"责任单位：{c.units_text}" if lang == "zh" else f"Responsible units: {self.units_en(n, c)}"
+
+    @staticmethod
+    def _closing_brackets(c: Clause, brackets: list[str], quoted: list[str]) -> list[str]:
+        """Of a measure's unit brackets, the one of each quoted sentence's item: the bracket on its line,
+        else the next one (an item's units close its last paragraph), except inside a 专栏 box, which
+        belongs to the item before it. [] when a sentence cannot be placed."""
+        lines = c.text.split("\n")
+        owner: list[str | None] = [next((b for b in brackets if b in ln), None) for ln in lines]
+        out: list[str] = []
+        for sentence in quoted:
+            k = next((i for i, ln in enumerate(lines) if sentence in ln), None)
+            if k is None:
+                return []
+            b = owner[k]
+            if b is None:
+                back = next((i for i in range(k, -1, -1) if owner[i] or lines[i].startswith("专栏")), None)
+                if back is not None and lines[back].startswith("专栏"):
+                    b = next((owner[i] for i in range(back, -1, -1) if owner[i]), None)
+                else:
+                    b = next((owner[i] for i in range(k, len(lines)) if owner[i]), None)
+            if b is None:
+                return []
+            if b not in out:
+                out.append(b)
+        return sorted(out, key=brackets.index)
 
     @staticmethod
     def bracket(c: Clause, unit: str | None = None) -> str:
@@ -409,7 +444,7 @@ class Composer:
                     if i == 0
                     else f"See also measure {c.number}, {self.title_en(n, c)}:"
                 )
-            lines += [lead, quote_block(sentences), "", self.cite(n, c), self.units_line(c, q.lang, n), ""]
+            lines += [lead, quote_block(sentences), "", self.cite(n, c), self.units_line(c, q.lang, n, sentences), ""]
             cites.append(self.citation(n, c, join_quotes(c, sentences)))
         if missing_figure:
             words = FIGURE_WORDS[q.lang][missing_figure]
@@ -436,6 +471,33 @@ class Composer:
             ]
         lines += [self.cite(n, c)]
         return self._finish(q, n, today, lines, [self.citation(n, c, bracket)])
+
+    def units_of(self, q: Query, n: Notice, clauses: list[Clause], today: date) -> Answer:
+        """The units of several measures side by side (它跟第一条是同一个牵头单位吗), and whether the unit
+        listed first is the same."""
+        zh = q.lang == "zh"
+        lines = [
+            f"{self.numbering(c)}「{c.title}」的责任单位是：{c.units_text}。"
+            if zh
+            else f"Measure {c.number}, {self.title_en(n, c)}: {self.units_en(n, c)}."
+            for c in clauses
+        ]
+        firsts = [c.units[0] if c.units else "" for c in clauses]
+        if all(firsts) and len(set(firsts)) == 1:
+            lines.append(
+                f"排在首位的都是{firsts[0]}。" if zh else f"{self.unit_en(n, firsts[0])} is listed first in each."
+            )
+        elif all(firsts):
+            listed = "；".join(f"第{int_to_cn(c.number)}条是{f}" for c, f in zip(clauses, firsts, strict=True))
+            lines.append(
+                f"排在首位的单位不同：{listed}。"
+                if zh
+                else "The unit listed first differs: "
+                + "; ".join(f"measure {c.number}: {self.unit_en(n, f)}" for c, f in zip(clauses, firsts, strict=True))
+                + "."
+            )
+        lines += [self.cite(n, c) for c in clauses]
+        return self._finish(q, n, today, lines, [self.citation(n, c, self.bracket(c)) for c in clauses])
 
     def reverse(self, q: Query, unit: str, matches: list[tuple[Notice, Clause]], today: date) -> Answer:
         if not matches:
@@ -589,6 +651,15 @@ class Composer:
             elif what == "validity":
                 lines.append(self.validity_line(n, today, zh))
                 quotes.append(n.effective or n.doc_number)  # cite the notice even when it states nothing
+                for said, sentence in self._other_dates(q.text, n):  # 我看里面写了个2018年12月31日…
+                    lines += [
+                        f"通知里的「{said}」不是有效期，原文是："
+                        if zh
+                        else f"The date {said} in the notice is no expiry:",
+                        quote_block([sentence]),
+                        "",
+                    ]
+                    quotes.append(sentence)
                 if n.supersedes and not n.valid_until and "supersedes" not in (q.meta or ""):
                     what = "supersedes"  # a notice without an end date: say what it replaced
             if what == "interpreter":
@@ -626,6 +697,28 @@ class Composer:
             lines.append(self.cite(n, clause))
             cites.append(self.citation(n, clause, clause.text))
         return self._finish(q, n, today, lines, cites)
+
+    @staticmethod
+    def _other_dates(text: str, n: Notice) -> list[tuple[str, str]]:
+        """Dates the caller quotes from the notice that are not its end date, each with the notice's
+        sentence that holds it (a reporting deadline read as an expiry date)."""
+        out = []
+        for said in dict.fromkeys(FULL_DATE.findall(text)):
+            if n.valid_until and cn_date(n.valid_until) == said:
+                continue
+            body = "\n".join([*n.closing, *(c.text for c in n.clauses)])
+            if said in body:
+                sentence = next(s for s in re.findall(r"[^。\n]*[。]?", body) if said in s)
+                out.append((said, sentence.strip()))
+        return out
+
+    def passage(self, q: Query, n: Notice, sentence: str, today: date) -> Answer:
+        """A topical question answered by what the notice says after its measures (组织实施 …)."""
+        zh = q.lang == "zh"
+        lead = f"根据{self._source(n)}措施之后的正文：" if zh else f"{n.doc_number} says, after its measures:"
+        lines = [lead, quote_block([sentence]), "", f"【{n.title}】（{n.doc_number}）"]
+        cite = Citation(clause=None, title=n.title, doc_number=n.doc_number, quote=sentence, units=[], doc_id=n.doc_id)
+        return self._finish(q, n, today, lines, [cite])
 
     def validity_line(self, n: Notice, today: date, zh: bool) -> str:
         if not n.valid_until:

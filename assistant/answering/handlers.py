@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date
 
+from ..corpus.parser import split_sentences
 from ..records import Answer, Clause, Kind, Notice, Query
 from ..retrieval import HybridRetriever
 from ..routing import Router, ScopeGate
@@ -129,14 +130,14 @@ class Answering:
         return a
 
     def reverse(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
-        within = [self.by_id[q.doc]] if q.doc_named and q.doc else self.notices
+        within = self._within(q)
         if q.term:  # which measures mention a word
-            matches = [(n, c) for n, c in self.mentioning(q.term) if within is self.notices or n is within[0]]
+            matches = [(n, c) for n, c in self.mentioning(q.term) if within is None or n.doc_id in within]
             a = self.composer.mentions(q, q.term, matches, today)
         else:
             matches = self.by_unit.get(q.unit or "", [])
-            if within is not self.notices:
-                matches = [(n, c) for n, c in matches if n.doc_id == within[0].doc_id]
+            if within is not None:
+                matches = [(n, c) for n, c in matches if n.doc_id in within]
             a = self.composer.reverse(q, q.unit or "", matches, today)
         timer.lap("answer")
         return a
@@ -151,13 +152,40 @@ class Answering:
             at = self._texts.find(term, nxt)
         return out
 
+    def _closing_sentence(self, q: Query, n: Notice, c: Clause) -> str | None:
+        """The sentence of the notice's closing paragraphs (组织实施, reporting rules) that holds more of the
+        question's words than any sentence of the best measure, if one holds three or more; else None."""
+        names = f"{n.title}{n.notice_title}{n.office}"  # words that name the notice say nothing of where
+        words = {w for w in self.router.topic_words(q.search_text) if len(w) >= 2 and w not in names}
+        if len(words) < 3 or not n.closing:
+            return None
+
+        def best(text: str) -> tuple[int, str]:
+            return max(((sum(w in s for w in words), s) for s in split_sentences(text)), default=(0, ""))
+
+        closing = best("\n".join(n.closing))
+        return closing[1] if closing[0] >= 3 and closing[0] > best(c.text)[0] else None
+
+    def _within(self, q: Query) -> set[str] | None:
+        """The notices a question named (one, or one with its attachments), or None: all of them."""
+        if not (q.doc_named and q.doc):
+            return None
+        return self.router.library.members(q.doc) if q.doc_family else {q.doc}
+
     def _about_carried(self, q: Query, notice: Notice) -> bool:
         words = self.router.topic_words(q.text)
         c = notice.clause(q.carried) if q.carried is not None else None
         return not words or (c is not None and any(len(w) >= 2 and w in c.text for w in words))
 
+    @staticmethod
+    def _numbers(q: Query) -> list[int]:
+        """The measures asked about: those named, after the carried one when 它/这条 points to it too."""
+        if q.carried is not None and q.clauses and q.carried not in q.clauses:
+            return [q.carried, *q.clauses]
+        return q.clauses or ([q.carried] if q.carried is not None else [])
+
     def lookup(self, q: Query, notice: Notice, today: date, timer: Timer) -> Answer:
-        a = self.composer.lookup(q, notice, q.clauses, today)
+        a = self.composer.lookup(q, notice, self._numbers(q), today)
         timer.lap("answer")
         return a
 
@@ -165,11 +193,15 @@ class Answering:
         """Who handles a named (or carried) measure; about a topic it is a topical question."""
         if not (q.clauses or (q.carried and not self.router.topic_words(q.text))):
             return self.topical(q, notice, today, timer)
-        number = (q.clauses or [q.carried])[0]
-        c = notice.clause(number)
-        if c is None:
-            return self.composer.lookup(q, notice, [number], today)
-        a = self.composer.units(q, notice, c, today)
+        numbers = self._numbers(q)
+        clauses = [c for k in numbers if (c := notice.clause(k)) is not None]
+        if len(clauses) < len(numbers):
+            return self.composer.lookup(q, notice, numbers, today)  # says which number the notice lacks
+        a = (
+            self.composer.units(q, notice, clauses[0], today)
+            if len(clauses) == 1
+            else self.composer.units_of(q, notice, clauses, today)
+        )
         timer.lap("answer")
         return a
 
@@ -179,8 +211,9 @@ class Answering:
             return self.composer.clarify(q, today, self.notice_for(q))  # nothing says which measure is meant
         vector = self.retriever.embed(q.search_text)
         carried = (notice.doc_id, q.carried) if q.carried and notice.clause(q.carried) else None
-        if q.doc_named and len(self.notices) > 1:  # a question about one notice is answered from it alone
-            hits = [h for h in self.retriever.rank(q.search_text, q.lang, vector, carried, k=200) if h.doc_id == q.doc]
+        within = self._within(q)
+        if within is not None and len(self.notices) > 1:  # a question about one notice is answered from it alone
+            hits = [h for h in self.retriever.rank(q.search_text, q.lang, vector, carried, k=200) if h.doc_id in within]
             hits = hits[: self.settings.top_k]
         else:
             hits = self.retriever.rank(q.search_text, q.lang, vector, carried)
@@ -195,6 +228,10 @@ class Answering:
                 log.debug("refused %r: %s", q.text, verdict.reason)
                 return self.composer.refuse(q)
         n, c = self.clause(hits[0].doc_id, hits[0].clause)
+        if q.kind != Kind.UNITS and (said := self._closing_sentence(q, n, c)):
+            a = self.composer.passage(q, n, said, today)  # 每年2月底前报送: said after the measures
+            timer.lap("answer")
+            return a
         if q.kind == Kind.UNITS:
             a = self.composer.units(q, n, c, today)
             timer.lap("answer")

@@ -101,6 +101,7 @@ AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
 # Something written like a 文号 (市政发〔2023〕31号, 国发2018 38号), whether or not a notice has it.
 DOC_NUMBER_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}发\s*[〔［\[（(]?\s*\d{4}\s*[〕］\]）)]?\s*\d{1,4}\s*号")
+FULL_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日")
 # Where a measure applies (那这个是所有自贸区都适用吗): answered from its units bracket's 适用范围, if any.
 APPLIES = re.compile(r"适用|哪些(?:地方|地区|区域|自贸区|试验区)|\bappl(?:y|ies) to\b", re.I)
 # 这条 / 它 (one measure), not 这两条 / 这些 / 都 (several).
@@ -158,6 +159,7 @@ class Router:
         # brings is looked for in as little text as possible; known() also remembers its answers.
         passages = [c.text for n in self.notices for c in n.clauses]
         passages += [f"{n.title}{n.preamble}{n.effective}{n.office}" for n in self.notices]
+        passages += [p for n in self.notices for p in n.closing]  # 组织实施 and other closing paragraphs
         self.corpus_text = "\n".join(dict.fromkeys(passages))
         self._known: dict[str, bool] = {}
         self.corpus_lower = self.corpus_text.lower()  # lowered once: `in` checks run on every question
@@ -305,6 +307,8 @@ class Router:
                 return False  # 产业链招商图谱谁发布的: who publishes a measure's thing, not who issued the notice
         if set(metas) & STRONG_META:
             return True
+        if any(d in self.corpus_text for d in FULL_DATE.findall(text)):
+            return True  # 我看里面写了个2018年12月31日，是到那天就失效了吗: a date read from the notice
         if self.cues.doc_ref.search(text):
             return True
         rest = text
@@ -446,7 +450,7 @@ class Router:
         q = Query(text=text, lang=lang, kind=Kind.FACT, search_text=text, corrections=corrections)
         c = self.cues
 
-        named = self.library.named(text)
+        named, family = self.library.naming(text)
         cue = self.refusal_cue(text, named)
         if cue:
             q.kind, q.reason = Kind.OOS, cue
@@ -455,7 +459,7 @@ class Router:
         q.clauses = self.clause_numbers(text)
         asked = text  # the question without the words that name its notice (those are not units or topics)
         if named is not None:
-            q.doc, q.doc_named = named.doc_id, True
+            q.doc, q.doc_named, q.doc_family = named.doc_id, True, family
             if self.library.families > 1:
                 rest = self.library.without_names(text, named)
                 if self.topic_words(rest):
@@ -469,6 +473,8 @@ class Router:
             if len(listed) >= 2:  # an answer of several measures on equal footing: ask which one is meant
                 q.kind, q.candidates = Kind.CLARIFY, listed
                 return q
+        if q.clauses and number is not None and SINGULAR.search(text) and (cited is None or cited.doc_id == q.doc):
+            q.carried = number  # 它跟第一条是同一个牵头单位吗: the measure just cited, beside the one named
         if q.followup:
             q.carried = number if (cited is None or cited.doc_id == q.doc) else None
             if q.carried is None:  # no citation to lean on: search with the previous question too
