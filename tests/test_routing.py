@@ -78,6 +78,9 @@ def test_reverse_lookup_by_unit(router, question, unit):
         ("这些措施从什么时候开始执行？", "effective"),
         ("有效期到什么时候？", "validity"),
         ("有效期到哪天？", "validity"),
+        ("这文件到啥时候都有效？", "validity"),
+        ("现在申请还来得及吗", "validity"),
+        ("到期以后还会延续吗？", "validity"),
         ("这些措施市政府同意了没有，还是只是办公厅自己定的？", "approval"),
         ("這個文件是公開發布的嗎？", "disclosure"),
         ("Is the notice publicly available?", "disclosure"),
@@ -97,6 +100,16 @@ def test_is_it_public_asks_how_it_is_published_not_who_published_it(router):
 def test_a_mostly_english_question_naming_chinese_terms_is_english(router):
     assert router.route("Which measures list 市工信局 as a responsible unit?").lang == "en"
     assert router.route("IPv6网络改造有没有补贴？").lang == "zh"
+
+
+def test_the_last_measure_is_the_notices_last(router):
+    assert router.route("最后一条讲的什么？").clauses == [10]
+    assert router.route("Who handles the last measure?").clauses == [10]
+
+
+def test_which_of_the_measures_name_a_unit_among_their_units(router):
+    q = router.route("Which of the measures list the finance bureau (市财政局) among the responsible units?")
+    assert (q.kind, q.unit) == ("reverse", "市财政局")
 
 
 def test_carrying_out_a_policy_is_no_question_about_units(router):

@@ -101,6 +101,8 @@ AND = re.compile(r"和|跟|与|以及|还有")
 MAX_PARTS = 5
 # Something written like a 文号 (市政发〔2023〕31号, 国发2018 38号), whether or not a notice has it.
 DOC_NUMBER_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}发\s*[〔［\[（(]?\s*\d{4}\s*[〕］\]）)]?\s*\d{1,4}\s*号")
+LIST_MARK = re.compile(r"^(?:[一二三四五六]是|其[一二三四五六]|第[一二三四五六][个点件]?[，、：:])\s*")
+LAST = re.compile(r"最后(?:一|那|这)?条|末条|\b(?:the )?(?:last|final) (?:measure|clause|article|item)\b", re.I)
 FULL_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日")
 # Where a measure applies (那这个是所有自贸区都适用吗): answered from its units bracket's 适用范围, if any.
 APPLIES = re.compile(r"适用|哪些(?:地方|地区|区域|自贸区|试验区)|\bappl(?:y|ies) to\b", re.I)
@@ -198,6 +200,10 @@ class Router:
             n = _num(m.group(1) or m.group(2) or m.group(3))
             if n is not None and n not in nums:
                 nums.append(n)
+        if len(self.notices) == 1 and self.notices[0].clauses and LAST.search(text):
+            last = self.notices[0].clauses[-1].number  # 最后一条: with one notice, its last measure
+            if last not in nums:
+                nums.append(last)
         return nums
 
     def find_unit(self, text: str) -> str | None:
@@ -341,8 +347,8 @@ class Router:
         """The asks of a question that holds several ("…有什么支持？文件还有效吗？"), each with the context
         said before it; a question that asks one thing is one part."""
         text = normalise(self.reader.plain(question))
-        segments = [  # (text, after a pause only)
-            (s.strip(" ，,、：:"), k > 0 and j == 0 and i == 0)
+        segments = [  # (text, after a pause only), without the list marker (二是 / 其二 / 第二点：)
+            (LIST_MARK.sub("", s.strip(" ，,、：:")), k > 0 and j == 0 and i == 0)
             for sentence in SENTENCE_END.split(text)
             for k, piece in enumerate(PAUSE.split(sentence))
             for j, clause in enumerate(CONNECTOR.split(piece))
