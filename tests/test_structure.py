@@ -494,3 +494,19 @@ def test_notice_with_its_own_measures_and_an_attachment():
     main, att = notices
     assert [c.title for c in main.clauses] == ["加大财政投入", "强化金融支持"]
     assert att.parent == "county" and att.title == "某县某产业扶持资金管理办法"
+
+
+def test_a_reverse_listing_quotes_what_a_headed_measure_opens_with_and_the_support_it_states():
+    from assistant.answering.compose import Composer
+
+    n = one(
+        HEAD
+        + "一、支持安全体系建设\n鼓励企业完善安全管理体系。支持企业开展分类分级工作，给予一次性奖补，最高100万元。"
+        + "（责任单位：市工信局）\n二、支持人才培养\n每年培训1000名技术人才。（责任单位：市人社局）\n"
+    )
+    first, second = n.clauses
+    assert Composer.unit_excerpt(first, "市工信局") == [
+        "鼓励企业完善安全管理体系。",
+        "支持企业开展分类分级工作，给予一次性奖补，最高100万元。",
+    ]
+    assert Composer.unit_excerpt(second, "市人社局") == ["每年培训1000名技术人才。"]

@@ -556,8 +556,13 @@ class Composer:
                 for p in c.text.split("\n")
                 if any(b in p for b in naming)
             ]
-        if c.text.startswith(c.title + "\n"):
-            return []  # its heading says what it is about
+        if c.text.startswith(c.title + "\n"):  # a heading on its own line: what the paragraph opens with,
+            body = c.text[len(c.title) + 1 :]  # and the support it states (the first sentence with a figure)
+            sentences = re.findall(r"[^。\n]+。", body)
+            if not sentences:
+                return []
+            figure = next((x for x in sentences if re.search(r"\d", x)), None)
+            return list(dict.fromkeys([sentences[0], *([figure] if figure else [])]))
         first = c.text.partition("。")[0]
         if "。" in c.text and len(first) > len(c.title) + 1:
             return [first + "。"]
