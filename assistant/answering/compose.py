@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..corpus.parser import line_sentences
 from ..records import Answer, Citation, Clause, Kind, Notice, Query
-from ..textnorm import cn_date, int_to_cn
+from ..textnorm import FULL_DATE, cn_date, int_to_cn
 
 
 def tag(c: Clause) -> str:
@@ -47,7 +48,6 @@ FIGURE_WORDS = {
 
 
 EFFECTIVE_FROM = re.compile(r"自[^，。；]{1,20}?起(?:执行|施行|实施)")
-FULL_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日")
 TITLE_PERIOD = re.compile(r"(?:19|20)\d\d\s*[-—–~～至到]\s*(?:19|20)\d\d年")  # 行动计划（2021-2023年）
 # How a clarifying answer gives examples when the notice's profile.json has none of its own.
 CLARIFY_EXAMPLE = {"zh": "例如“第一条找哪个部门？”。", "en": 'For example: "Who handles measure 1?"'}
@@ -558,7 +558,7 @@ class Composer:
             ]
         if c.text.startswith(c.title + "\n"):  # a heading on its own line: what the paragraph opens with,
             body = c.text[len(c.title) + 1 :]  # and the support it states (the first sentence with a figure)
-            sentences = re.findall(r"[^。\n]+。", body)
+            sentences = [x for x in line_sentences(body) if x.endswith("。")]
             if not sentences:
                 return []
             figure = next((x for x in sentences if re.search(r"\d", x)), None)
@@ -713,8 +713,7 @@ class Composer:
                 continue
             body = "\n".join([*n.closing, *(c.text for c in n.clauses)])
             if said in body:
-                sentence = next(s for s in re.findall(r"[^。\n]*[。]?", body) if said in s)
-                out.append((said, sentence.strip()))
+                out.append((said, next(s for s in line_sentences(body) if said in s)))
         return out
 
     def passage(self, q: Query, n: Notice, sentence: str, today: date) -> Answer:

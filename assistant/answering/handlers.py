@@ -12,7 +12,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date
 
-from ..corpus.parser import split_sentences
+from ..corpus.parser import line_sentences
 from ..records import Answer, Clause, Kind, Notice, Query
 from ..retrieval import HybridRetriever
 from ..routing import Router, ScopeGate
@@ -160,11 +160,11 @@ class Answering:
         if len(words) < 3 or not n.closing:
             return None
 
-        def best(text: str) -> tuple[int, str]:
-            return max(((sum(w in s for w in words), s) for s in split_sentences(text)), default=(0, ""))
+        def best(sentences) -> tuple[int, str]:
+            return max(((sum(w in s for w in words), s) for s in sentences), default=(0, ""))
 
-        closing = best("\n".join(n.closing))
-        return closing[1] if closing[0] >= 3 and closing[0] > best(c.text)[0] else None
+        closing = best(line_sentences("\n".join(n.closing)))
+        return closing[1] if closing[0] >= 3 and closing[0] > best(c.sentences)[0] else None
 
     def _within(self, q: Query) -> set[str] | None:
         """The notices a question named (one, or one with its attachments), or None: all of them."""

@@ -74,6 +74,11 @@ def split_sentences(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in SENTENCE.findall(text) if s.strip())
 
 
+def line_sentences(text: str) -> list[str]:
+    """The sentences of each line in turn (a sentence never runs on from one paragraph into the next)."""
+    return [s for line in text.split("\n") for s in split_sentences(line)]
+
+
 def short_title(p: str) -> str:
     """The phrase before the first 。 — or, when that is a whole long sentence, its opening phrase."""
     head = p.partition("。")[0].strip()
@@ -204,9 +209,9 @@ def _signature(lines: list[str]) -> dict:
 def _approval(head: list[str]) -> str:
     """The transmittal's sentence saying who approved the document (《…》已经市政府同意，现印发给你们)."""
     for p in head:
-        for sentence in re.findall(r"[^。]*[。]?", p):
+        for sentence in split_sentences(p):
             if APPROVED.search(sentence):
-                return sentence.strip()
+                return sentence
     return ""
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..lexicon import Lexicon
 from ..library import Library, abbreviates
 from ..records import Kind, Notice, Query
-from ..textnorm import CN_NUM, NUM, cn_to_int, int_to_cn, is_chinese, is_english, normalise
+from ..textnorm import CN_NUM, FULL_DATE, NUM, cn_to_int, int_to_cn, is_chinese, is_english, normalise
 from .cues import Cues, load_cues
 from .reading import Reader
 
@@ -103,7 +103,6 @@ MAX_PARTS = 5
 DOC_NUMBER_LIKE = re.compile(r"[\u4e00-\u9fff]{1,8}发\s*[〔［\[（(]?\s*\d{4}\s*[〕］\]）)]?\s*\d{1,4}\s*号")
 LIST_MARK = re.compile(r"^(?:[一二三四五六]是|其[一二三四五六]|第[一二三四五六][个点件]?[，、：:])\s*")
 LAST = re.compile(r"最后(?:一|那|这)?条|末条|\b(?:the )?(?:last|final) (?:measure|clause|article|item)\b", re.I)
-FULL_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日")
 # Where a measure applies (那这个是所有自贸区都适用吗): answered from its units bracket's 适用范围, if any.
 APPLIES = re.compile(r"适用|哪些(?:地方|地区|区域|自贸区|试验区)|\bappl(?:y|ies) to\b", re.I)
 # 这条 / 它 (one measure), not 这两条 / 这些 / 都 (several).
