@@ -202,6 +202,13 @@ class ChatPage(BasePage):
             **self.controls(lang, busy=False),
         }
 
+    def respond_once(self, q: str, conv: Conversation, lang: str, doc: str = "") -> dict:
+        """respond() in one step (what its last update leaves on the page)."""
+        out: dict = {}
+        for step in self.respond(q, conv, lang, doc):
+            out.update(step)
+        return out
+
     def pick_citation(self, index: int | None, conv: Conversation, lang: str):
         return self.show_answer(conv, lang, index)[self.panel]
 
@@ -291,13 +298,18 @@ class ChatPage(BasePage):
         ctx = self.ctx
         conv, lang, current, earlier = ctx.conv, ctx.lang, ctx.current, ctx.earlier
         shown = [self.cite_pick, self.panel, self.answer_plain, self.readout_plain]  # show_answer's outputs
+        llm = ctx.backend.settings.llm.model is not None
         chat_io = {
-            "fn": self.respond,
+            # An extractive answer takes milliseconds and is drawn once: one plain request, without the
+            # queue's join-and-stream round trips. A generated answer streams through the queue.
+            "fn": self.respond if llm else self.respond_once,
+            "queue": llm,
             "inputs": [self.question, conv, lang, ctx.doc],
             "show_progress": "minimal",
             **PRIVATE,
             "outputs": [self.chatbot, self.question, self.status, conv, current, *shown, self.send, self.new_chat],
         }
+
         # one listener: a second trigger while busy is ignored; the focus goes back to the question box
         gr.on([self.question.submit, self.send.click], **chat_io).then(None, js=FOCUS_JS, **PRIVATE)
         for ds, _ in self.ex_sets:  # clicking a starter question asks it
