@@ -19,6 +19,7 @@ from pathlib import Path
 from .textnorm import CJK, is_chinese, normalise
 
 LATIN_WORD = re.compile(r"[a-z][a-z0-9'\-]*")
+CLITIC = re.compile(r"'(?:s|re|ll|d|ve|m)$|n't$")
 PUNCT = re.compile(r"^[\W_]+$")
 VOCAB_SUFFIX = ".vocab"  # corpus/<doc_id>.vocab/: a notice's own vocabulary, beside the notice
 
@@ -198,7 +199,8 @@ class Lexicon:
         return tokens
 
     def en_words(self, text: str) -> list[str]:
-        return [w for w in LATIN_WORD.findall(normalise(text).lower()) if w not in self.en_stopwords]
+        words = (CLITIC.sub("", w) for w in LATIN_WORD.findall(normalise(text).lower()))  # who's → who
+        return [w for w in words if w and w not in self.en_stopwords]
 
     def content_words(self, text: str) -> list[str]:
         """Words that carry topic (jieba words without stopwords; English words without stopwords)."""

@@ -112,6 +112,28 @@ def test_followups_use_the_previous_turn(assistant):
     assert not money.refused and cited(money)[0] == 4 and "未规定" in money.text
 
 
+def test_followups_in_everyday_pointers_stay_on_the_measure_just_cited(assistant):
+    def after(question: str, follow: str):
+        first = assistant.ask(question)
+        return assistant.ask(
+            follow, [{"role": "user", "content": question}, {"role": "assistant", "content": first.text}]
+        )
+
+    # 这个事 points back like 这条; "that one" and "who's" (a clitic) name no topic either
+    units = after("审批手续能不能有人帮着代办？", "那这个事找哪个单位？")
+    assert not units.refused and cited(units) == [6] and "市行政审批局" in units.text
+    en = after(
+        "Which measure is about infrastructure fee reductions for industrial land?",
+        "And who's responsible for that one?",
+    )
+    assert not en.refused and cited(en) == [3] and "市财政局" in en.text
+    # English words that name no topic (neither the notice's nor an off-topic one) stay on the measure
+    money = after("What does measure 5 say?", "Is there any fixed amount of money attached to it?")
+    assert not money.refused and cited(money)[0] == 5 and "一事一议" in money.text
+    # a new topic the notice does not cover is still refused
+    assert after("What does measure 5 say?", "And what about the corporate income tax rate?").refused
+
+
 def test_english_question_gets_english_lead_and_chinese_quote(assistant):
     a = assistant.ask("Is there anyone who can handle the approval paperwork for our factory for free?")
     assert cited(a)[0] == 6

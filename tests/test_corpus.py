@@ -211,6 +211,15 @@ def test_parser_works_on_another_notice_of_the_same_style():
     assert n.clause(1).units == ("市经信局", "市发改委")
 
 
+def test_copies_list_going_on_in_the_next_paragraph_is_kept_whole():
+    text = ANOTHER.replace(
+        "抄送：市委各部门。", "抄送：市委各部门，市人大常委会办公厅。\n\n市监委，市法院，各人民团体。"
+    )
+    n = parse_notice(text, doc_id="chengdu")
+    assert n.copies == "市委各部门，市人大常委会办公厅，市监委，市法院，各人民团体"
+    assert n.office == "成都市人民政府办公厅"  # the office line after the list is not part of it
+
+
 def test_numerals():
     assert [cn_to_int(s) for s in ["一", "十", "十一", "二十", "二十三", "５", "12"]] == [1, 10, 11, 20, 23, 5, 12]
     assert [int_to_cn(n) for n in [1, 10, 11, 20, 23]] == ["一", "十", "十一", "二十", "二十三"]

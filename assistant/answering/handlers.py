@@ -17,6 +17,7 @@ from ..records import Answer, Clause, Kind, Notice, Query
 from ..retrieval import HybridRetriever
 from ..routing import Router, ScopeGate
 from ..settings import RetrievalSettings
+from ..textnorm import is_chinese
 from .compose import Composer
 from .quote import Quoter
 
@@ -173,9 +174,15 @@ class Answering:
         return self.router.library.members(q.doc) if q.doc_family else {q.doc}
 
     def _about_carried(self, q: Query, notice: Notice) -> bool:
+        """Does a follow-up stay on the measure just cited? It does when it names nothing, or something
+        that measure says; an English one also when its words name no topic at all (neither a word of
+        the notices nor of a typical off-topic question: "any fixed amount attached to it?")."""
         words = self.router.topic_words(q.text)
         c = notice.clause(q.carried) if q.carried is not None else None
-        return not words or (c is not None and any(len(w) >= 2 and w in c.text for w in words))
+        if not words or (c is not None and any(len(w) >= 2 and w in c.text for w in words)):
+            return True
+        off = self.gate.off_topic_words
+        return q.lang == "en" and all(not is_chinese(w) and not self.router.knows(w) and w not in off for w in words)
 
     @staticmethod
     def _numbers(q: Query) -> list[int]:

@@ -24,6 +24,8 @@ DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 TITLE_END = re.compile(
     r"(?:通知|意见|决定|办法|规定|方案|批复|函|公告|通告|措施|政策|细则|规划|计划|纲要|条例)(?:[（(][^）)]*[)）])?$"
 )
+# a paragraph that is only names in a list (市监委，市法院，各人民团体。): no colon, no sentence inside
+LIST_OF_NAMES = re.compile(r"^[^。，、：:；;\s]{2,20}(?:[，、][^。，、：:；;\s]{2,20})+。?$")
 SIGNATURE_END = re.compile(r"^(?:抄送|[（(]此件.{0,12}[)）])|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
 ATTACHMENT = re.compile(r"附件\s*\d*\s*[:：]?")
 _D = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
@@ -202,7 +204,12 @@ def _signature(lines: list[str]) -> dict:
         elif p.endswith("印发") and DATE.search(p) and out["printed"] is None:
             out["printed"] = to_date(p)
         elif p.startswith("抄送") and not out["copies"]:
-            out["copies"] = re.sub(r"^抄送\s*[：:]\s*", "", p).rstrip("。")
+            copies = [re.sub(r"^抄送\s*[：:]\s*", "", p).rstrip("。")]
+            for more in lines[i + 1 :]:  # the list goes on in the next paragraph(s): 市监委，市法院，…。
+                if not LIST_OF_NAMES.match(more):
+                    break
+                copies.append(more.rstrip("。"))
+            out["copies"] = "，".join(copies)
     return out
 
 
