@@ -143,6 +143,7 @@ class Router:
         self.cues: Cues = load_cues(self.lexicon.data_dir / "cues.toml")
         self.library = Library(self.notices, self.lexicon, self.token_families)
         self.titles = "\n".join(n.title for n in self.notices)
+        self.measure_titles = "\n".join(c.title for n in self.notices for c in n.clauses)
         self.units = sorted({u for n in self.notices for c in n.clauses for u in c.units})
         # alias (lower case) -> unit as written in the notice; longest aliases are matched first.
         aliases: dict[str, str] = {}
@@ -429,8 +430,12 @@ class Router:
         """Does a segment say what it asks about (a topic, a unit, a measure, a document fact, 这条)?
         In a short one (能减多少, 给多少) a two-character word the notices never use is its verb, no topic."""
         topics = self.topic_words(text)
-        if len(text) <= 6 and all(len(w) <= 2 and not self.knows(w) for w in topics):
-            topics = []
+        short = [w for w in topics if len(w) <= 2]
+        if len(short) == len(topics) and (
+            (len(text) <= 6 and not any(self.knows(w) for w in short))
+            or (len(text) <= 8 and all(self.knows(w) and w not in self.measure_titles for w in short))
+        ):
+            topics = []  # 能减多少: a verb; 有没有优惠: a benefit the notices name, but no measure's topic (用地 is)
         return bool(
             topics
             or self.find_unit(text)
