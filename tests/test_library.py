@@ -462,3 +462,10 @@ def test_a_rule_stated_after_the_measures_is_quoted_from_there(lib):
     a = lib.ask("国办发117号里，各部门每年什么时候要报送拟予督查激励的地方名单？")
     assert a.citations[0].clause is None and a.citations[0].doc_id == GUOBANFA
     assert "每年2月底前" in a.text
+
+
+def test_a_count_asked_for_is_quoted_from_the_close_second_that_states_it(lib):
+    # the policy's measure on 二级节点 states money only; the plan's, ranked close behind, the count
+    a = lib.ask("安徽工业互联网这块，全省打算建几个标识解析二级节点？")
+    assert (a.citations[0].doc_id, a.citations[0].clause) == (PLAN, 2)
+    assert "10个二级节点" in a.text and "未规定具体数量" not in a.text

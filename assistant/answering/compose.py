@@ -37,11 +37,18 @@ def quote_block(sentences: list[str]) -> str:
 
 
 FIGURE_WORDS = {
-    "zh": {"money": "具体金额或奖补标准", "area": "具体面积（亩数）", "time": "具体办理时限", "any": "具体数额或比例"},
+    "zh": {
+        "money": "具体金额或奖补标准",
+        "area": "具体面积（亩数）",
+        "time": "具体办理时限",
+        "count": "具体数量",
+        "any": "具体数额或比例",
+    },
     "en": {
         "money": "a specific amount of money",
         "area": "a specific area",
         "time": "a specific time limit",
+        "count": "a specific number",
         "any": "a specific figure",
     },
 }

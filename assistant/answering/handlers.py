@@ -250,8 +250,11 @@ class Answering:
                 picks.append((n2, c2, self.quote(q, n2, c2, vector)))
         missing = None
         if q.asks_figure:  # asked for a number: say so when the cited clause states none of that kind
-            kind = self.router.cues.figure_kind_of(q.text)
-            if not self.router.cues.states_figure(kind, "".join(picks[0][2])):
+            kind, states = self.router.cues.figure_kind_of(q.text), self.router.cues.states_figure
+            first, second = ("".join(p[2]) for p in (picks * 2)[:2])
+            if kind != "any" and len(picks) > 1 and not states(kind, first) and states(kind, second):
+                picks.reverse()  # 打算建几个二级节点: the close second states the count asked for, the first none
+            if not states(kind, "".join(picks[0][2])):
                 missing = kind
         a = self.composer.fact(q, picks, today, missing)
         timer.lap("answer")
