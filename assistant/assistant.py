@@ -158,10 +158,14 @@ class Assistant:
             timings["route"] = timings.get("route", 0.0) + (time.perf_counter() - t) * 1000
             a = self.verify(self.answering(q, self.today(), timings, doc))
             first = first or q
-            answered.append((part, a))
             turns = [*turns, {"role": "user", "content": part}, {"role": "assistant", "content": a.text}]
+            same = next((i for i, (_, b) in enumerate(answered) if b.text == a.text), None)
+            if same is not None:  # the same thing asked again in other words (还能用吗？是不是已经过期了？): once
+                answered[same] = (f"{answered[same][0]}{part}", answered[same][1])
+                continue
+            answered.append((part, a))
         assert first is not None
-        if all(a.refused for _, a in answered):
+        if len(answered) == 1 or all(a.refused for _, a in answered):
             return first, answered[0][1], timings, t0
         first.kind = Kind.MULTI  # never handed to a model: each part was answered and cited on its own
         return first, self.composer.parts(first.lang, answered), timings, t0

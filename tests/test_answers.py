@@ -207,3 +207,9 @@ def test_quote_blocks_end_before_the_citation_line(assistant):
     lines = assistant.ask("银企对接会是怎么回事？").text.splitlines()
     last_quote = max(i for i, line in enumerate(lines) if line.startswith("> "))
     assert lines[last_quote + 1] == ""  # Markdown would otherwise fold the citation into the quote
+
+
+def test_the_same_thing_asked_twice_in_other_words_is_answered_once(assistant):
+    a = assistant.ask("这政策现在还能用吗？是不是已经过期了？")
+    assert not a.refused and "2026年12月31日" in a.text
+    assert "（二）" not in a.text and a.text.count("有效期至2026年12月31日") == 1
