@@ -7,6 +7,7 @@ of its words (at a lower weight); dense search carries it (USE puts zh and en in
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -17,6 +18,8 @@ from .records import Hit, Notice
 from .settings import RetrievalSettings
 from .store import Store, clause_id
 from .textnorm import CJK_RUN, is_chinese, is_english
+
+QUOTED_NAME = re.compile(r"[“\"]([^”\"“]{2,12})[”\"]")
 
 
 @dataclass
@@ -29,6 +32,9 @@ class ClauseIndex:
     # word → the families (a notice with its attachments) whose measures use it; at most two are kept,
     # enough to tell "only this notice" from "another one too" (Library uses it)
     token_families: dict[str, set[str]] = field(default_factory=dict)
+    # words of the names a measure puts in quotes (“小升规”, “链长制”) and no other measure uses: a
+    # question that says one is about that measure, so such words count twice in BM25
+    named_terms: set[str] = field(default_factory=set)
     _sentence_tokens: dict[tuple[str, int], list[set[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -54,6 +60,12 @@ class ClauseIndex:
                 if len(fams) < 2:
                     fams.add(family[key[0]])
         n_docs = len(corpus)
+        for n in self.notices:
+            for c in n.clauses:
+                for name in QUOTED_NAME.findall("".join(c.sentences)):
+                    self.named_terms.update(
+                        t for t in self.lexicon.zh_tokens(name) if len(t) >= 2 and df.get(t, 0) == 1
+                    )
         self.idf = {t: math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.clauses = {(n.doc_id, c.number): c for n in self.notices for c in n.clauses}
 
@@ -104,6 +116,8 @@ class HybridRetriever:
     def bm25_scores(self, text: str, lang: str) -> np.ndarray:
         own, expanded = self.query_tokens(text, lang)
         scores = self.index.scores(own)
+        if named := [t for t in own if t in self.index.named_terms]:
+            scores = scores + self.index.scores(named)
         if expanded:
             scores = scores + self.settings.expansion_weight * self.index.scores(expanded)
         return scores

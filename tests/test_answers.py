@@ -213,3 +213,9 @@ def test_the_same_thing_asked_twice_in_other_words_is_answered_once(assistant):
     a = assistant.ask("这政策现在还能用吗？是不是已经过期了？")
     assert not a.refused and "2026年12月31日" in a.text
     assert "（二）" not in a.text and a.text.count("有效期至2026年12月31日") == 1
+
+
+def test_a_name_the_notice_puts_in_quotes_points_to_its_measure(assistant):
+    # “小升规” is named by measure 10 alone; 奖励 is said twice in measure 4
+    a = assistant.ask("小升规成功了市里奖励多少钱？")
+    assert cited(a)[0] == 10 and "小升规" in a.text
