@@ -251,10 +251,11 @@ class Answering:
         missing = None
         if q.asks_figure:  # asked for a number: say so when the cited clause states none of that kind
             kind, states = self.router.cues.figure_kind_of(q.text), self.router.cues.states_figure
-            first, second = ("".join(p[2]) for p in (picks * 2)[:2])
-            if kind != "any" and len(picks) > 1 and not states(kind, first) and states(kind, second):
+            quoted = ["".join(p[2]) for p in picks]
+            if kind != "any" and len(picks) > 1 and not states(kind, quoted[0]) and states(kind, quoted[1]):
                 picks.reverse()  # 打算建几个二级节点: the close second states the count asked for, the first none
-            if not states(kind, "".join(picks[0][2])):
+                quoted.reverse()
+            if not states(kind, quoted[0]):
                 missing = kind
         a = self.composer.fact(q, picks, today, missing)
         timer.lap("answer")
