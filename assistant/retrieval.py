@@ -7,7 +7,6 @@ of its words (at a lower weight); dense search carries it (USE puts zh and en in
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -17,9 +16,7 @@ from .lexicon import Lexicon
 from .records import Hit, Notice
 from .settings import RetrievalSettings
 from .store import Store, clause_id
-from .textnorm import CJK_RUN, is_chinese, is_english
-
-QUOTED_NAME = re.compile(r"[“\"]([^”\"“]{2,12})[”\"]")
+from .textnorm import CJK_RUN, QUOTED_TERM, is_chinese, is_english
 
 
 @dataclass
@@ -62,7 +59,7 @@ class ClauseIndex:
         n_docs = len(corpus)
         for n in self.notices:
             for c in n.clauses:
-                for name in QUOTED_NAME.findall("".join(c.sentences)):
+                for name in QUOTED_TERM.findall("".join(c.sentences)):
                     self.named_terms.update(
                         t for t in self.lexicon.zh_tokens(name) if len(t) >= 2 and df.get(t, 0) == 1
                     )

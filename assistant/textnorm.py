@@ -18,6 +18,7 @@ MULT = {"千": 1000, "万": 10_000, "亿": 100_000_000}
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+QUOTED_TERM = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,8})[”」\"]")  # a term a notice puts in quotes: “链长”
 FULL_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日")  # 2018年12月31日
 # Full-width digits, Latin letters, space, point and slash → ASCII.
 FULL_WIDTH = str.maketrans(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..lexicon import Lexicon
 from ..library import Library, abbreviates
 from ..records import Kind, Notice, Query
-from ..textnorm import CN_NUM, FULL_DATE, NUM, cn_to_int, int_to_cn, is_chinese, is_english, normalise
+from ..textnorm import CN_NUM, FULL_DATE, NUM, QUOTED_TERM, cn_to_int, int_to_cn, is_chinese, is_english, normalise
 from .cues import Cues, load_cues
 from .reading import Reader
 
@@ -61,7 +61,6 @@ EN_CLAUSE = re.compile(
 # Document facts that only a question about the document asks (the others — dates, validity, goal —
 # also occur in everyday questions, so they need the question to refer to the notice).
 STRONG_META = {"doc_number", "office", "count", "plan", "addressees", "copies", "approval", "disclosure"}
-QUOTED = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,8})[”」\"]")  # a term the notice puts in quotes: “链长”
 CARRIED_META = {"validity", "issued", "effective"}  # document facts a follow-up may ask of the cited measure
 CITED = re.compile(rf"【(?:[^】\s]*\s)?第({NUM})条")
 
@@ -168,7 +167,7 @@ class Router:
         self.max_clause = max((c.number for n in self.notices for c in n.clauses), default=0)
         # Terms the notices coin and put in quotes (“一事一议”, “链长”): a question naming one is about them.
         # (Three characters or more: “链上” says little on its own.)
-        quoted = set(QUOTED.findall(self.corpus_text)) - self.lexicon.stopwords
+        quoted = set(QUOTED_TERM.findall(self.corpus_text)) - self.lexicon.stopwords
         self.coined_terms = sorted((t for t in quoted if len(t) >= 3), key=len, reverse=True)
         terms = set(self.lexicon.terms) | set(self.unit_aliases) | set(self.coined_terms)
         self.reader = Reader(self._vocabulary(), self.corpus_text, self._frequency, self.lexicon.jieba.lcut, terms)
